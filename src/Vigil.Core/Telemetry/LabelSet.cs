@@ -1,0 +1,192 @@
+using System.Text;
+
+namespace Vigil.Core.Telemetry;
+
+/// <summary>
+/// An immutable set of labels sorted by name, identifying one series. The metric name is the label <c>__name__</c>.
+/// Equality and hashing are by content, so a <see cref="LabelSet"/> can key a dictionary of series.
+/// </summary>
+public sealed class LabelSet : IEquatable<LabelSet>
+{
+    /// <summary>The label that holds the metric name.</summary>
+    public const string MetricNameLabel = "__name__";
+
+    private readonly Label[] _labels;
+    private readonly int _hash;
+
+    private LabelSet(Label[] sortedLabels)
+    {
+        _labels = sortedLabels;
+        var hash = new HashCode();
+        foreach (var label in sortedLabels)
+        {
+            hash.Add(label.Name, StringComparer.Ordinal);
+            hash.Add(label.Value, StringComparer.Ordinal);
+        }
+
+        _hash = hash.ToHashCode();
+    }
+
+    /// <summary>The empty label set.</summary>
+    public static LabelSet Empty { get; } = new([]);
+
+    /// <summary>The labels, sorted by name.</summary>
+    public ReadOnlySpan<Label> Labels => _labels;
+
+    /// <summary>The number of labels.</summary>
+    public int Count => _labels.Length;
+
+    /// <summary>The metric name (<c>__name__</c>), or an empty string when there is none.</summary>
+    public string MetricName => Get(MetricNameLabel) ?? string.Empty;
+
+    /// <summary>
+    /// Builds a label set from labels in any order. Labels with an empty value are dropped (Prometheus treats an
+    /// empty value as an absent label); when a name repeats, the last value wins.
+    /// </summary>
+    public static LabelSet From(IEnumerable<Label> labels)
+    {
+        var list = new List<Label>(labels is ICollection<Label> c ? c.Count : 8);
+        foreach (var label in labels)
+        {
+            if (label.Value.Length == 0)
+            {
+                continue;
+            }
+
+            list.Add(label);
+        }
+
+        return FromList(list);
+    }
+
+    /// <summary>Builds a label set from name/value pairs.</summary>
+    public static LabelSet From(params (string Name, string Value)[] labels) =>
+        From(labels.Select(l => new Label(l.Name, l.Value)));
+
+    private static LabelSet FromList(List<Label> list)
+    {
+        if (list.Count == 0)
+        {
+            return Empty;
+        }
+
+        // Stable sort so that "last value wins" can be applied by keeping the last of equal names.
+        var sorted = list.Select((l, i) => (l, i)).OrderBy(x => x.l.Name, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.l).ToList();
+        var result = new List<Label>(sorted.Count);
+        foreach (var label in sorted)
+        {
+            if (result.Count > 0 && string.Equals(result[^1].Name, label.Name, StringComparison.Ordinal))
+            {
+                result[^1] = label;
+            }
+            else
+            {
+                result.Add(label);
+            }
+        }
+
+        return new LabelSet([.. result]);
+    }
+
+    /// <summary>The value of a label, or null when the set has no such label.</summary>
+    public string? Get(string name)
+    {
+        var lo = 0;
+        var hi = _labels.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var cmp = string.CompareOrdinal(_labels[mid].Name, name);
+            if (cmp == 0)
+            {
+                return _labels[mid].Value;
+            }
+
+            if (cmp < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A copy with one label set (or removed when <paramref name="value"/> is empty).</summary>
+    public LabelSet With(string name, string value)
+    {
+        var list = new List<Label>(_labels.Length + 1);
+        list.AddRange(_labels);
+        list.Add(new Label(name, value));
+        return From(list);
+    }
+
+    /// <summary>A copy without the named labels.</summary>
+    public LabelSet Without(params string[] names) =>
+        From(_labels.Where(l => Array.IndexOf(names, l.Name) < 0));
+
+    /// <inheritdoc />
+    public bool Equals(LabelSet? other)
+    {
+        if (other is null)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        if (_hash != other._hash || _labels.Length != other._labels.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < _labels.Length; i++)
+        {
+            if (!string.Equals(_labels[i].Name, other._labels[i].Name, StringComparison.Ordinal) ||
+                !string.Equals(_labels[i].Value, other._labels[i].Value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is LabelSet other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => _hash;
+
+    /// <summary>Prometheus notation: <c>name{a="1", b="2"}</c>.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        var name = MetricName;
+        sb.Append(name).Append('{');
+        var first = true;
+        foreach (var label in _labels)
+        {
+            if (label.Name == MetricNameLabel)
+            {
+                continue;
+            }
+
+            if (!first)
+            {
+                sb.Append(", ");
+            }
+
+            first = false;
+            sb.Append(label.Name).Append("=\"").Append(label.Value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n")).Append('"');
+        }
+
+        return sb.Append('}').ToString();
+    }
+}
