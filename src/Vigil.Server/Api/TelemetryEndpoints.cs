@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Globalization;
+using Vigil.Client.Contracts;
+using Vigil.Core.Security;
+using Vigil.Core.Telemetry;
+using Vigil.Server.Configuration;
+using Vigil.Server.Diagnostics;
+using Vigil.Server.Security;
+
+namespace Vigil.Server.Api;
+
+/// <summary>
+/// The raw query API over stored telemetry: series by matchers, raw samples, logs, traces. No aggregation here:
+/// that is the PromQL engine's job, over the same <see cref="ISeriesSource"/>.
+/// </summary>
+public static class TelemetryEndpoints
+{
+    private static readonly TimeSpan DefaultWindow = TimeSpan.FromHours(1);
+
+    /// <summary>Maps <c>/api/v1/telemetry/*</c>, which needs a read key when keys are required.</summary>
+    public static IEndpointRouteBuilder MapTelemetryEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/v1/telemetry").RequireScope(ApiKeyScope.Read).WithTags("Telemetry");
+        group.MapGet("/series", GetSeries).WithSummary("Series whose labels match every matcher of any match[] selector, with samples in [start, end].");
+        group.MapGet("/samples", GetSamples).WithSummary("Raw samples in [start, end] of every series matching any match[] selector.");
+        group.MapGet("/logs", GetLogs).WithSummary("Log records, newest first, filtered by service, environment, version, severity, time, text and trace id; paged.");
+        group.MapGet("/traces", ListTraces).WithSummary("Traces by service, operation, status, minimum duration and time range; newest first.");
+        group.MapGet("/traces/{traceId}", GetTrace).WithSummary("Every span of one trace, by hex trace id.");
+        return endpoints;
+    }
+
+    private static Results<Ok<SeriesListResponse>, ProblemHttpResult> GetSeries(
+        HttpRequest request, ISeriesSource source, QueryOptions options, TimeProvider time, VigilMetrics metrics) =>
+        Timed(metrics, "series", () =>
+        {
+            var query = new QueryParameters(request.Query);
+            var selectors = query.Selectors();
+            var (start, end) = query.Window(time.GetUtcNow(), DefaultWindow);
+            var limit = query.Limit("limit", options.MaxSeries, options.MaxSeries);
+            var seen = new HashSet<LabelSet>();
+            var series = new List<SeriesDto>();
+            foreach (var selector in selectors)
+            {
+                foreach (var labels in source.SelectSeries(selector, start, end, limit))
+                {
+                    if (series.Count < limit && seen.Add(labels))
+                    {
+                        series.Add(new SeriesDto(TelemetryDtoMapper.ToDictionary(labels)));
+                    }
+                }
+            }
+
+            return new SeriesListResponse(series);
+        });
+
+    private static Results<Ok<SamplesResponse>, ProblemHttpResult> GetSamples(
+        HttpRequest request, ISeriesSource source, QueryOptions options, TimeProvider time, VigilMetrics metrics) =>
+        Timed(metrics, "samples", () =>
+        {
+            var query = new QueryParameters(request.Query);
+            var selectors = query.Selectors();
+            var (start, end) = query.Window(time.GetUtcNow(), DefaultWindow);
+            var limit = query.Limit("limit", options.MaxSeries, options.MaxSeries);
+            var seen = new HashSet<LabelSet>();
+            var series = new List<SeriesSamplesDto>();
+            foreach (var selector in selectors)
+            {
+                foreach (var data in source.SelectSamples(selector, start, end, limit))
+                {
+                    if (series.Count < limit && seen.Add(data.Labels))
+                    {
+                        series.Add(new SeriesSamplesDto(
+                            TelemetryDtoMapper.ToDictionary(data.Labels),
+                            data.Samples.Select(s => new SampleDto(s.TimestampMs, s.Value)).ToList()));
+                    }
+                }
+            }
+
+            return new SamplesResponse(series);
+        });
+
+    private static Results<Ok<LogsResponse>, ProblemHttpResult> GetLogs(
+        HttpRequest request, ILogSource source, QueryOptions options, VigilMetrics metrics) =>
+        Timed(metrics, "logs", () =>
+        {
+            var query = new QueryParameters(request.Query);
+            var logQuery = new LogQuery(
+                Service: query.String("service"),
+                Environment: query.String("environment"),
+                Version: query.String("version"),
+                MinSeverityNumber: ParseSeverity(query.String("severity")),
+                StartUnixNano: ToUnixNano(query.Time("start")),
+                EndUnixNano: ToUnixNano(query.Time("end")),
+                Contains: query.String("contains"),
+                TraceId: NormalizeTraceId(query.String("trace_id"), "trace_id"),
+                Limit: query.Limit("limit", 100, options.MaxPageSize),
+                PageToken: query.String("page_token"));
+            LogPage page;
+            try
+            {
+                page = source.QueryLogs(logQuery);
+            }
+            catch (FormatException ex)
+            {
+                throw new BadParameterException("page_token", ex.Message);
+            }
+
+            return new LogsResponse(page.Records.Select(TelemetryDtoMapper.ToDto).ToList(), page.NextPageToken);
+        });
+
+    private static Results<Ok<TracesResponse>, ProblemHttpResult> ListTraces(
+        HttpRequest request, ITraceSource source, QueryOptions options, VigilMetrics metrics) =>
+        Timed(metrics, "traces", () =>
+        {
+            var query = new QueryParameters(request.Query);
+            var traceQuery = new TraceQuery(
+                Service: query.String("service"),
+                Operation: query.String("operation"),
+                Status: ParseStatus(query.String("status")),
+                MinDurationSeconds: query.Duration("min_duration")?.TotalSeconds,
+                StartUnixNano: ToUnixNano(query.Time("start")),
+                EndUnixNano: ToUnixNano(query.Time("end")),
+                Limit: query.Limit("limit", 100, options.MaxPageSize));
+            return new TracesResponse(source.QueryTraces(traceQuery).Select(TelemetryDtoMapper.ToDto).ToList());
+        });
+
+    private static Results<Ok<TraceResponse>, ProblemHttpResult> GetTrace(string traceId, ITraceSource source, VigilMetrics metrics)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var id = NormalizeTraceId(traceId, "traceId")!;
+            var spans = source.GetTrace(id);
+            if (spans.Count == 0)
+            {
+                return ApiProblems.NotFound($"no trace with id {id}");
+            }
+
+            return TypedResults.Ok(new TraceResponse(id, spans.Select(TelemetryDtoMapper.ToDto).ToList()));
+        }
+        catch (BadParameterException ex)
+        {
+            return ApiProblems.BadParameter(ex.Parameter, ex.Reason);
+        }
+        finally
+        {
+            metrics.QueryLatency("trace", Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private static Results<Ok<T>, ProblemHttpResult> Timed<T>(VigilMetrics metrics, string endpoint, Func<T> handler)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return TypedResults.Ok(handler());
+        }
+        catch (BadParameterException ex)
+        {
+            return ApiProblems.BadParameter(ex.Parameter, ex.Reason);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Query too expensive", detail: "a regular expression matcher took too long; simplify it");
+        }
+        finally
+        {
+            metrics.QueryLatency(endpoint, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private static long? ToUnixNano(DateTimeOffset? time) =>
+        time is null ? null : (time.Value - DateTimeOffset.UnixEpoch).Ticks * 100;
+
+    /// <summary>Severity as an OTLP number (1-24) or a name: trace, debug, info, warn, error, fatal.</summary>
+    internal static int? ParseSeverity(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 24)
+        {
+            return number;
+        }
+
+        return text.ToLowerInvariant() switch
+        {
+            "trace" => 1,
+            "debug" => 5,
+            "info" or "information" => 9,
+            "warn" or "warning" => 13,
+            "error" => 17,
+            "fatal" or "critical" => 21,
+            _ => throw new BadParameterException("severity", $"'{text}' is not a severity (trace, debug, info, warn, error, fatal, or 1-24)"),
+        };
+    }
+
+    private static SpanStatusCode? ParseStatus(string? text) => text?.ToLowerInvariant() switch
+    {
+        null => null,
+        "ok" => SpanStatusCode.Ok,
+        "error" => SpanStatusCode.Error,
+        "unset" => SpanStatusCode.Unset,
+        _ => throw new BadParameterException("status", $"'{text}' is not a span status (ok, error, unset)"),
+    };
+
+    private static string? NormalizeTraceId(string? text, string parameter)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.Length != 32 || !text.All(char.IsAsciiHexDigit))
+        {
+            throw new BadParameterException(parameter, $"'{text}' is not a trace id (32 hex digits)");
+        }
+
+        return text.ToLowerInvariant();
+    }
+}

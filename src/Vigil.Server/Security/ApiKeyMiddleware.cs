@@ -1,0 +1,115 @@
+using System.Text;
+using Vigil.Core.Security;
+
+namespace Vigil.Server.Security;
+
+/// <summary>
+/// Checks the API key of every request against the scope its endpoint requires (<see cref="RequiredScope"/>).
+/// When keys are required, a request without a valid key gets 401 and one whose key lacks the scope gets 403, each
+/// in the error format of its endpoint family: problem details for the REST API, <c>google.rpc.Status</c> for OTLP,
+/// a gRPC status for gRPC, Prometheus's envelope for the Prometheus-compatible paths. On loopback with keys optional,
+/// a request without a key passes, but a presented key is still checked.
+/// Keys come as <c>Authorization: Bearer KEY</c> or <c>X-API-Key: KEY</c> (gRPC metadata alike). Keys are never logged.
+/// </summary>
+public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifier, ApiKeyPolicy policy)
+{
+    /// <summary>The key that authenticated the request, when there was one.</summary>
+    public const string ApiKeyItem = "vigil.apiKey";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope
+            ?? ApiKeyScope.Admin; // Unknown routes and endpoints without metadata need the widest scope.
+        var secret = ReadKey(context.Request);
+        if (secret is null)
+        {
+            if (!policy.KeysRequired)
+            {
+                await next(context);
+                return;
+            }
+
+            await Deny(context, StatusCodes.Status401Unauthorized, "an API key is required (Authorization: Bearer KEY)");
+            return;
+        }
+
+        var key = await verifier.VerifyAsync(secret, context.RequestAborted);
+        if (key is null || key.RevokedAt is not null)
+        {
+            await Deny(context, StatusCodes.Status401Unauthorized, key is null ? "the API key is not valid" : "the API key has been revoked");
+            return;
+        }
+
+        if (!key.Allows(required))
+        {
+            await Deny(context, StatusCodes.Status403Forbidden, $"the API key's scope '{key.Scope.ToString().ToLowerInvariant()}' does not allow this; it needs '{required.ToString().ToLowerInvariant()}'");
+            return;
+        }
+
+        context.Items[ApiKeyItem] = key;
+        await next(context);
+    }
+
+    private static string? ReadKey(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var value = authorization["Bearer ".Length..].Trim();
+            return value.Length > 0 ? value : null;
+        }
+
+        var header = request.Headers["X-API-Key"].ToString().Trim();
+        return header.Length > 0 ? header : null;
+    }
+
+    private static async Task Deny(HttpContext context, int status, string message)
+    {
+        var request = context.Request;
+        var contentType = request.ContentType ?? string.Empty;
+        if (contentType.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
+        {
+            // A gRPC "trailers-only" response: HTTP 200 with the status in the headers.
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/grpc";
+            context.Response.Headers["grpc-status"] = status == StatusCodes.Status401Unauthorized ? "16" : "7";
+            context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            return;
+        }
+
+        context.Response.StatusCode = status;
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        var path = request.Path.Value ?? string.Empty;
+        if (path.StartsWith("/v1/", StringComparison.Ordinal))
+        {
+            await OtlpStatusWriter.WriteAsync(context, status == StatusCodes.Status401Unauthorized ? 16 : 7, message);
+            return;
+        }
+
+        if (PrometheusPaths.IsPrometheusApi(path))
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync($"{{\"status\":\"error\",\"errorType\":\"unauthorized\",\"error\":{System.Text.Json.JsonSerializer.Serialize(message)}}}", Encoding.UTF8);
+            return;
+        }
+
+        await Results.Problem(statusCode: status, title: status == 401 ? "Unauthorized" : "Forbidden", detail: message).ExecuteAsync(context);
+    }
+}
+
+/// <summary>Whether API keys are required, decided once at start from the configuration and the bind addresses.</summary>
+public sealed record ApiKeyPolicy(bool KeysRequired);
+
+/// <summary>The paths that speak the Prometheus HTTP API's envelope.</summary>
+public static class PrometheusPaths
+{
+    private static readonly string[] Paths = ["/api/v1/query", "/api/v1/query_range", "/api/v1/series", "/api/v1/labels", "/api/v1/label/", "/api/v1/metadata", "/api/v1/status/buildinfo", "/api/v1/write", "/api/v1/query_exemplars"];
+
+    /// <summary>True for a Prometheus-compatible path.</summary>
+    public static bool IsPrometheusApi(string path) =>
+        Paths.Any(p => p.EndsWith('/') ? path.StartsWith(p, StringComparison.Ordinal) : string.Equals(path, p, StringComparison.Ordinal));
+}
