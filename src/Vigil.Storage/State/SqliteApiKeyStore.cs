@@ -10,8 +10,8 @@ namespace Vigil.Storage.State;
 /// </summary>
 public sealed class SqliteApiKeyStore : IApiKeyStore
 {
-    /// <summary>The longest key name accepted: 100 characters, enough for "ci-deploy-payments-eu-west".</summary>
-    public const int MaxNameLength = 100;
+    /// <summary>The longest key name accepted: 200 characters, the same bound the REST API checks.</summary>
+    public const int MaxNameLength = 200;
 
     // A fresh 41-bit id collides about once in a trillion creations at a million keys; a few retries make it certain.
     private const int IdAttempts = 5;
