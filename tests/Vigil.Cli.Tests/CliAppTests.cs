@@ -11,6 +11,8 @@ public sealed class CliAppTests
     [InlineData("keys", "rotate")]
     [InlineData("series", "list", "--frob")]
     [InlineData("keys", "list", "extra-argument")]
+    [InlineData("serve", "--bogus")]
+    [InlineData("version", "--frob")]
     public async Task RunAsync_UnknownCommandOrOption_ExitsWithUsageError(params string[] args)
     {
         var run = await CliRun.RunAsync(args);

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
@@ -29,8 +30,9 @@ internal static class StateMigrator
     {
         Validate(migrations);
 
-        // BeginTransaction without deferred issues BEGIN IMMEDIATE: the write lock is taken before we read what is applied.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        // BEGIN IMMEDIATE: the write lock is taken before we read what is applied, so a concurrent opener waits
+        // (busy timeout) and then sees our rows instead of applying the same steps.
+        await using var transaction = connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
         await ExecuteAsync(connection, transaction, CreateTable, cancellationToken);
 
         var applied = new Dictionary<int, string>();

@@ -38,6 +38,21 @@ public sealed class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenAsync_TwoOpenersAtOnce_BothSucceedAndApplyOnce()
+    {
+        var first = SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
+        var second = SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
+
+        var stores = await Task.WhenAll(first, second);
+
+        Assert.Equal(StateMigrations.All.Count, await ScalarAsync<long>(stores[0], "SELECT count(*) FROM schema_migrations"));
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task OpenAsync_NewMigrationAppended_AppliesOnlyTheNewOne()
     {
         StateMigration first = new(1, "one", "CREATE TABLE one (x INTEGER);");
