@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Vigil.Cli.Arguments;
+using Vigil.Cli.Output;
+using Vigil.Client;
+using Vigil.Client.Contracts;
+
+namespace Vigil.Cli.Logs;
+
+/// <summary><c>vigil logs search</c>: log records, newest first, one page at a time.</summary>
+internal static class LogsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var service = CliOptions.Text("--service", "Only records of this service.name.", "NAME");
+        var environment = CliOptions.Text("--environment", "Only records of this deployment environment.", "NAME");
+        var version = CliOptions.Text("--version", "Only records of this service.version.", "VERSION");
+        var severity = CliOptions.Text("--severity", "The minimum severity: trace, debug, info, warn, error, fatal, or an OTLP number 1-24.", "LEVEL");
+        var contains = CliOptions.Text("--contains", "Only records whose body contains this text.", "TEXT");
+        var traceId = CliOptions.Text("--trace-id", "Only records of this trace.", "ID");
+        var pageToken = CliOptions.Text("--page-token", "Continue after a previous page (its token is printed on stderr).", "TOKEN");
+        var limit = CliOptions.Limit("The most records to print. Default: the server's.");
+        var window = new TimeWindow("records");
+
+        var search = new Command("search", "Search log records, newest first.")
+        {
+            service, environment, version, severity, contains, traceId, limit, pageToken,
+        };
+        window.AddTo(search);
+        search.SetAction((parseResult, cancellationToken) => context.CallServerAsync(parseResult, async (client, ct) =>
+        {
+            var (start, end) = window.Resolve(parseResult, context.Environment.Time.GetUtcNow());
+            var response = await client.SearchLogsAsync(new LogSearch
+            {
+                Service = parseResult.GetValue(service),
+                Environment = parseResult.GetValue(environment),
+                Version = parseResult.GetValue(version),
+                Severity = parseResult.GetValue(severity),
+                Start = start,
+                End = end,
+                Contains = parseResult.GetValue(contains),
+                TraceId = parseResult.GetValue(traceId),
+                Limit = parseResult.GetValue(limit),
+                PageToken = parseResult.GetValue(pageToken),
+            }, ct);
+            Write(context.Out, context.Format(parseResult), response);
+            if (response.NextPageToken is { Length: > 0 } next && context.Format(parseResult) == OutputFormat.Table)
+            {
+                await context.Error.WriteLineAsync($"More records: add --page-token {Display.Safe(next)}");
+            }
+
+            return ExitCodes.Success;
+        }, cancellationToken));
+
+        return new Command("logs", "Search the logs Vigil stores.") { search };
+    }
+
+    internal static void Write(TextWriter writer, OutputFormat format, LogsResponse response)
+    {
+        if (format == OutputFormat.Json)
+        {
+            JsonOutput.Write(writer, response);
+            return;
+        }
+
+        var table = new Table("TIME", "SEVERITY", "SERVICE", "BODY");
+        foreach (var record in response.Records)
+        {
+            string? serviceName = null;
+            record.Resource?.TryGetValue("service.name", out serviceName);
+            var level = string.IsNullOrEmpty(record.SeverityText)
+                ? record.SeverityNumber > 0 ? record.SeverityNumber.ToString(System.Globalization.CultureInfo.InvariantCulture) : null
+                : record.SeverityText;
+            table.Add(Display.Time(record.Time), level, serviceName, record.Body);
+        }
+
+        table.WriteTo(writer);
+    }
+}

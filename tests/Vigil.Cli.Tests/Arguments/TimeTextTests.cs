@@ -1,0 +1,34 @@
+using Vigil.Cli.Arguments;
+
+namespace Vigil.Cli.Tests.Arguments;
+
+public sealed class TimeTextTests
+{
+    [Theory]
+    [InlineData("2025-03-01T12:00:00Z", "2025-03-01T12:00:00.0000000+00:00")]
+    [InlineData("2025-03-01t12:00:00z", "2025-03-01T12:00:00.0000000+00:00")]
+    [InlineData("2025-03-01T13:30:00.5+01:30", "2025-03-01T12:00:00.5000000+00:00")]
+    [InlineData("2025-03-01 12:00:00.123456789Z", "2025-03-01T12:00:00.1234568+00:00")]
+    [InlineData("1740830400", "2025-03-01T12:00:00.0000000+00:00")]
+    [InlineData("1740830400.25", "2025-03-01T12:00:00.2500000+00:00")]
+    [InlineData("0", "1970-01-01T00:00:00.0000000+00:00")]
+    public void TryParse_Rfc3339OrUnixSeconds_ReturnsInstant(string text, string expected)
+    {
+        Assert.True(TimeText.TryParse(text, out var instant));
+        Assert.Equal(DateTimeOffset.ParseExact(expected, "O", System.Globalization.CultureInfo.InvariantCulture), instant);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("now")]
+    [InlineData("2025-03-01")]
+    [InlineData("2025-03-01T12:00:00")]
+    [InlineData("03/01/2025 12:00")]
+    [InlineData("-5")]
+    [InlineData("1e9")]
+    [InlineData("99999999999999")]
+    public void TryParse_Other_ReturnsFalse(string text)
+    {
+        Assert.False(TimeText.TryParse(text, out _));
+    }
+}
