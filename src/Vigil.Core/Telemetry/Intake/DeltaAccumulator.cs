@@ -21,7 +21,9 @@ public sealed record CumulativeHistogram(double[] Bounds, double[] BucketCounts,
 /// <c>rate()</c> works on them. A series' total restarts from zero when it has had no point for longer than the reset
 /// gap, or when a point's start time goes back before the previous point's start (a restarted producer); queries read
 /// the restart as a counter reset. The series map is bounded: a new series beyond the maximum is refused, after idle
-/// series (no point within the reset gap, by the server's clock) have been dropped. Thread-safe.
+/// series (no point within the reset gap, by the server's clock) have been dropped. A point repeated with the same start
+/// and time (a client retrying after an overload or a lost answer) is not added twice: the current total is returned
+/// again, so retries are idempotent. Thread-safe.
 /// </summary>
 public sealed class DeltaAccumulator
 {
@@ -61,14 +63,18 @@ public sealed class DeltaAccumulator
     {
         lock (_lock)
         {
-            var outcome = Enter(series, startUnixNano, timeUnixNano, out var state);
+            var outcome = Enter(series, startUnixNano, timeUnixNano, out var state, out var duplicate);
             if (outcome != DeltaOutcome.Accepted)
             {
                 cumulative = 0;
                 return outcome;
             }
 
-            state.Value += delta;
+            if (!duplicate)
+            {
+                state.Value += delta;
+            }
+
             cumulative = state.Value;
             return DeltaOutcome.Accepted;
         }
@@ -96,43 +102,39 @@ public sealed class DeltaAccumulator
 
         lock (_lock)
         {
-            var outcome = Enter(series, startUnixNano, timeUnixNano, out var state);
+            var outcome = Enter(series, startUnixNano, timeUnixNano, out var state, out var duplicate);
             if (outcome != DeltaOutcome.Accepted)
             {
                 cumulative = null;
                 return outcome;
             }
 
-            if (state.Counts is null)
+            if (!duplicate)
             {
-                state.Bounds = bounds.ToArray();
-                state.Counts = bucketCounts.ToArray();
-            }
-            else if (bounds.SequenceEqual(state.Bounds))
-            {
-                for (var i = 0; i < bucketCounts.Length; i++)
-                {
-                    state.Counts[i] += bucketCounts[i];
-                }
-            }
-            else
-            {
-                Merge(state, bounds, bucketCounts);
+                AddBuckets(state, bounds, bucketCounts);
+                state.Value += sum;
+                state.Count += count;
             }
 
-            state.Value += sum;
-            state.Count += count;
-            cumulative = new CumulativeHistogram([.. state.Bounds], [.. state.Counts], state.Value, state.Count);
+            cumulative = new CumulativeHistogram([.. state.Bounds], [.. state.Counts!], state.Value, state.Count);
             return DeltaOutcome.Accepted;
         }
     }
 
-    private DeltaOutcome Enter(LabelSet series, long startUnixNano, long timeUnixNano, out State state)
+    private DeltaOutcome Enter(LabelSet series, long startUnixNano, long timeUnixNano, out State state, out bool duplicate)
     {
         var now = _time.GetUtcNow();
+        duplicate = false;
         if (_series.TryGetValue(series, out var existing))
         {
             state = existing;
+            if (timeUnixNano == state.LastTime && startUnixNano == state.LastStart && state.HasValue)
+            {
+                duplicate = true;
+                state.LastSeen = now;
+                return DeltaOutcome.Accepted;
+            }
+
             if (timeUnixNano <= state.LastTime)
             {
                 return DeltaOutcome.OutOfOrder;
@@ -160,6 +162,7 @@ public sealed class DeltaAccumulator
         state.LastStart = startUnixNano;
         state.LastTime = timeUnixNano;
         state.LastSeen = now;
+        state.HasValue = true;
         return DeltaOutcome.Accepted;
     }
 
@@ -194,6 +197,26 @@ public sealed class DeltaAccumulator
         }
 
         return true;
+    }
+
+    private static void AddBuckets(State state, ReadOnlySpan<double> bounds, ReadOnlySpan<double> bucketCounts)
+    {
+        if (state.Counts is null)
+        {
+            state.Bounds = bounds.ToArray();
+            state.Counts = bucketCounts.ToArray();
+        }
+        else if (bounds.SequenceEqual(state.Bounds))
+        {
+            for (var i = 0; i < bucketCounts.Length; i++)
+            {
+                state.Counts[i] += bucketCounts[i];
+            }
+        }
+        else
+        {
+            Merge(state, bounds, bucketCounts);
+        }
     }
 
     private static void Merge(State state, ReadOnlySpan<double> bounds, ReadOnlySpan<double> bucketCounts)
@@ -236,6 +259,7 @@ public sealed class DeltaAccumulator
         public long LastStart;
         public long LastTime;
         public DateTimeOffset LastSeen;
+        public bool HasValue;
         public double Value;
         public double Count;
         public double[] Bounds = [];

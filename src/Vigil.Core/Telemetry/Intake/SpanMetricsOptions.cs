@@ -12,8 +12,8 @@ public sealed class SpanMetricsOptions
     /// <summary>
     /// The most label sets (service, version, environment, span name, kind, status) tracked at once. Default 1,000.
     /// Each label set writes 245 series (a counter, 242 buckets, _sum, _count) and keeps their label sets, about 50 KB;
-    /// spans of a new label set
-    /// beyond the limit are counted in one overflow label set, <c>otel_metric_overflow="true"</c>, as the collector does.
+    /// spans of a new label set beyond the limit are counted in one overflow label set, <c>otel_metric_overflow="true"</c>,
+    /// as the collector does.
     /// </summary>
     public int MaxSeries { get; set; } = 1_000;
 
