@@ -140,9 +140,10 @@ internal sealed class OtlpGrpcMethodProvider(VigilMetrics metrics, ILogger<OtlpG
 }
 
 /// <summary>
-/// gzip for gRPC messages with bounded inflation. grpc-dotnet's own gzip provider inflates a message completely, however
-/// large, before any size check; this one stops past <see cref="IntakeOptions.MaxDecompressedBytes"/> with
-/// RESOURCE_EXHAUSTED (no retry information: retrying would not help), and answers invalid gzip INVALID_ARGUMENT.
+/// gzip for gRPC messages with bounded inflation. grpc-dotnet (2.85) applies MaxReceiveMessageSize to the inflated size
+/// as well, but older versions inflated a message completely before any check; this provider stops past
+/// <see cref="IntakeOptions.MaxDecompressedBytes"/> with RESOURCE_EXHAUSTED whatever the framework does (no retry
+/// information: retrying would not help), and answers invalid gzip INVALID_ARGUMENT instead of UNKNOWN.
 /// </summary>
 internal sealed class BoundedGzipCompressionProvider(long maxDecompressedBytes) : ICompressionProvider
 {

@@ -49,8 +49,9 @@ public static class OtlpIntakeExtensions
             options.CompressionProviders = [gzip];
         }
 
-        // Set globally too: grpc-dotnet merges global and per-service compression providers, and its default gzip
-        // provider inflates without a bound.
+        // gRPC messages are limited to MaxRequestBytes both on the wire and inflated (grpc-dotnet applies the one limit
+        // to both). Set globally too: grpc-dotnet merges global and per-service compression providers, and the default
+        // gzip provider would otherwise stay registered.
         services.AddGrpc(Configure).AddServiceOptions<OtlpGrpcService>(Configure);
         return services;
     }

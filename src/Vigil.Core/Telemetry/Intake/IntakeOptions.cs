@@ -15,7 +15,8 @@ public sealed class IntakeOptions
 
     /// <summary>
     /// The largest request body after gzip decompression, in bytes. Default 64 MiB: bounds a gzip bomb; decompression
-    /// streams into a buffer that grows up to this cap and stops there.
+    /// streams into a buffer that grows up to this cap and stops there. (gRPC messages are held to
+    /// <see cref="MaxRequestBytes"/> inflated as well, since grpc-dotnet applies its one message limit to both sizes.)
     /// </summary>
     public long MaxDecompressedBytes { get; set; } = 64L * 1024 * 1024;
 
