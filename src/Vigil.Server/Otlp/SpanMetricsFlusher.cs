@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Vigil.Core.Telemetry;
+using Vigil.Core.Telemetry.Intake;
+
+namespace Vigil.Server.Otlp;
+
+/// <summary>
+/// Writes the span metrics (<see cref="SpanMetricsAggregator.Collect"/>) to the store every
+/// <see cref="SpanMetricsOptions.FlushInterval"/>, and once more on shutdown. Values are cumulative, so a flush the store
+/// refuses (overload) loses nothing: the next one writes the totals again.
+/// </summary>
+internal sealed class SpanMetricsFlusher(
+    SpanMetricsAggregator aggregator,
+    ITelemetryWriter writer,
+    SpanMetricsOptions options,
+    TimeProvider time,
+    ILogger<SpanMetricsFlusher> logger) : BackgroundService
+{
+    // One flush can be 245 samples per label set; appending in slices keeps each batch a size the store's write queue
+    // takes like any intake request.
+    private const int SamplesPerAppend = 10_000;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Collects the current span metrics and appends them; failures are logged, never thrown.</summary>
+    internal async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var samples = aggregator.Collect(time.GetUtcNow());
+        if (samples.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var refused = 0;
+            for (var offset = 0; offset < samples.Count; offset += SamplesPerAppend)
+            {
+                var slice = samples.Count <= SamplesPerAppend
+                    ? samples
+                    : samples.Skip(offset).Take(SamplesPerAppend).ToList();
+                var result = await writer.AppendAsync(TelemetryBatch.OfSamples(slice), cancellationToken).ConfigureAwait(false);
+                refused += result.RejectedSamples;
+            }
+
+            OtlpLog.SpanMetricsFlushed(logger, samples.Count, refused);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OtlpLog.SpanMetricsFlushFailed(logger, ex);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.FlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await FlushAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping; StopAsync writes the last flush.
+        }
+    }
+}
