@@ -70,10 +70,32 @@ public sealed class LabelSet : IEquatable<LabelSet>
             return Empty;
         }
 
-        // Stable sort so that "last value wins" can be applied by keeping the last of equal names.
-        var sorted = list.Select((l, i) => (l, i)).OrderBy(x => x.l.Name, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.l).ToList();
-        var result = new List<Label>(sorted.Count);
-        foreach (var label in sorted)
+        // Hot path at intake: labels usually arrive sorted and unique, so check before sorting anything.
+        var sortedUnique = true;
+        for (var i = 1; i < list.Count && sortedUnique; i++)
+        {
+            sortedUnique = string.CompareOrdinal(list[i - 1].Name, list[i].Name) < 0;
+        }
+
+        if (sortedUnique)
+        {
+            return new LabelSet([.. list]);
+        }
+
+        // Stable sort (by name, then position) so that "last value wins" keeps the last of equal names.
+        var indexed = new (Label Label, int Index)[list.Count];
+        for (var i = 0; i < indexed.Length; i++)
+        {
+            indexed[i] = (list[i], i);
+        }
+
+        Array.Sort(indexed, static (a, b) =>
+        {
+            var byName = string.CompareOrdinal(a.Label.Name, b.Label.Name);
+            return byName != 0 ? byName : a.Index.CompareTo(b.Index);
+        });
+        var result = new List<Label>(indexed.Length);
+        foreach (var (label, _) in indexed)
         {
             if (result.Count > 0 && string.Equals(result[^1].Name, label.Name, StringComparison.Ordinal))
             {

@@ -1,6 +1,7 @@
 using Vigil.Client.Contracts;
 using Vigil.Core.Security;
 using Vigil.Server.Security;
+using Vigil.Storage.State;
 
 namespace Vigil.Server.Api;
 
@@ -18,7 +19,7 @@ public static class KeyEndpoints
     }
 
     internal static ApiKeyDto ToDto(ApiKey key) =>
-        new(key.Id, key.Name, key.Scope.ToString().ToLowerInvariant(), key.CreatedAt, key.RevokedAt);
+        new(key.Id, key.Name, SqliteApiKeyStore.ScopeText(key.Scope), key.CreatedAt, key.RevokedAt);
 
     private static async Task<Results<Created<CreatedApiKeyDto>, ProblemHttpResult>> CreateAsync(
         CreateApiKeyRequest? body, IApiKeyStore store, TimeProvider time, CancellationToken cancellationToken)
@@ -28,12 +29,12 @@ public static class KeyEndpoints
             return ApiProblems.BadParameter("name", "a key needs a name");
         }
 
-        if (body.Name.Length > 200)
+        if (body.Name.Length > SqliteApiKeyStore.MaxNameLength || body.Name.Any(char.IsControl))
         {
-            return ApiProblems.BadParameter("name", "at most 200 characters");
+            return ApiProblems.BadParameter("name", $"1 to {SqliteApiKeyStore.MaxNameLength} characters, without control characters");
         }
 
-        if (!Enum.TryParse<ApiKeyScope>(body.Scope, ignoreCase: true, out var scope) || !Enum.IsDefined(scope) || body.Scope.Any(char.IsAsciiDigit))
+        if (!SqliteApiKeyStore.TryParseScope(body.Scope, out var scope))
         {
             return ApiProblems.BadParameter("scope", $"'{body.Scope}' is not a scope (ingest, read, admin)");
         }

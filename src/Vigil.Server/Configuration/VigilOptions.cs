@@ -1,3 +1,6 @@
+using Vigil.Core.Telemetry.Intake;
+using Vigil.Storage.Telemetry;
+
 namespace Vigil.Server.Configuration;
 
 /// <summary>
@@ -7,7 +10,7 @@ namespace Vigil.Server.Configuration;
 public sealed class VigilOptions
 {
     /// <summary>The section names, as written in vigil.yaml.</summary>
-    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query"];
+    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics"];
 
     /// <summary>Addresses, data folder, shutdown.</summary>
     public ServerOptions Server { get; } = new();
@@ -18,12 +21,24 @@ public sealed class VigilOptions
     /// <summary>Query API limits.</summary>
     public QueryOptions Query { get; } = new();
 
+    /// <summary>The embedded telemetry store: retention, limits, block sizing. Its folder is always <c>server.dataDirectory/telemetry</c>.</summary>
+    public TelemetryStoreOptions Storage { get; } = new();
+
+    /// <summary>OTLP intake limits and validation.</summary>
+    public IntakeOptions Intake { get; } = new();
+
+    /// <summary>Span metrics derived at intake.</summary>
+    public SpanMetricsOptions SpanMetrics { get; } = new();
+
     /// <summary>The options object for a section name (case-insensitive), or null for an unknown section.</summary>
     public object? Section(string name) => name.ToLowerInvariant() switch
     {
         "server" => Server,
         "security" => Security,
         "query" => Query,
+        "storage" => Storage,
+        "intake" => Intake,
+        "spanmetrics" => SpanMetrics,
         _ => null,
     };
 
@@ -44,6 +59,16 @@ public sealed class VigilOptions
         Positive("security.keyCacheSize", Security.KeyCacheSize, errors);
         Positive("query.maxSeries", Query.MaxSeries, errors);
         Positive("query.maxPageSize", Query.MaxPageSize, errors);
+        if (Storage.DataDirectory != new TelemetryStoreOptions().DataDirectory)
+        {
+            errors.Add("storage.dataDirectory: not settable; telemetry lives in server.dataDirectory/telemetry");
+        }
+
+        // Intake refuses points older than what the store keeps.
+        Intake.MaxAge = Storage.RetentionAge;
+        errors.AddRange(Storage.Validate().Select(e => "storage: " + e));
+        errors.AddRange(Intake.Validate());
+        errors.AddRange(SpanMetrics.Validate());
     }
 
     /// <summary>The parsed listen addresses that are enabled.</summary>

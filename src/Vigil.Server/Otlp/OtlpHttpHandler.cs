@@ -169,6 +169,16 @@ internal sealed class OtlpHttpHandler(
         return WriteAsync(context, StatusCodes.Status429TooManyRequests, OtlpResponses.Status(OtlpResponses.ResourceExhausted, message, retryAfter), json);
     }
 
+    /// <summary>
+    /// Writes a <c>google.rpc.Status</c> error in the request's own encoding (JSON for <c>application/json</c> requests,
+    /// protobuf otherwise), for answers given before a handler runs, such as a missing API key.
+    /// </summary>
+    internal static Task WriteStatusAsync(HttpContext context, int httpStatus, int code, string message)
+    {
+        var json = (context.Request.ContentType ?? string.Empty).StartsWith(JsonContentType, StringComparison.OrdinalIgnoreCase);
+        return WriteAsync(context, httpStatus, OtlpResponses.Status(code, message), json);
+    }
+
     private static async Task WriteAsync(HttpContext context, int httpStatus, IMessage message, bool json)
     {
         var response = context.Response;

@@ -1,5 +1,6 @@
 using System.Text;
 using Vigil.Core.Security;
+using Vigil.Server.Otlp;
 
 namespace Vigil.Server.Security;
 
@@ -86,7 +87,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifi
         var path = request.Path.Value ?? string.Empty;
         if (path.StartsWith("/v1/", StringComparison.Ordinal))
         {
-            await OtlpStatusWriter.WriteAsync(context, status == StatusCodes.Status401Unauthorized ? 16 : 7, message);
+            await OtlpHttpHandler.WriteStatusAsync(context, status, status == StatusCodes.Status401Unauthorized ? 16 : 7, message);
             return;
         }
 

@@ -1,0 +1,67 @@
+using System.Buffers.Binary;
+
+namespace Vigil.Benchmarks.Intake;
+
+/// <summary>
+/// A pre-encoded protobuf request whose fixed-width fields (fixed64 timestamps, 16-byte trace ids) can be rewritten
+/// in place, so the driver sends fresh timestamps and ids without encoding anything during the run. The offsets are
+/// found by encoding sentinel values and searching for their bytes.
+/// </summary>
+internal sealed class PatchablePayload
+{
+    private readonly byte[] _template;
+    private readonly int[] _timestampOffsets;
+    private readonly int[] _traceIdOffsets;
+
+    public PatchablePayload(byte[] template, ulong timestampSentinel, byte[]? traceIdSentinelPrefix, int items)
+    {
+        _template = template;
+        Items = items;
+        _timestampOffsets = FindAll(template, BitConverter.GetBytes(timestampSentinel));
+        _traceIdOffsets = traceIdSentinelPrefix is null ? [] : FindAll(template, traceIdSentinelPrefix);
+        if (_timestampOffsets.Length == 0)
+        {
+            throw new InvalidOperationException("no timestamp sentinel found in the template");
+        }
+    }
+
+    /// <summary>Items (samples, log records, spans) in one request.</summary>
+    public int Items { get; }
+
+    public int Length => _template.Length;
+
+    /// <summary>Copies the template into <paramref name="buffer"/> with every timestamp set and trace ids made unique.</summary>
+    public void Render(byte[] buffer, ulong unixNano, long traceCounter)
+    {
+        _template.CopyTo(buffer, 0);
+        foreach (var offset in _timestampOffsets)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(offset), unixNano);
+        }
+
+        for (var i = 0; i < _traceIdOffsets.Length; i++)
+        {
+            // Bytes 0-7 carry a per-request counter, 8-11 the span's index: unique per run.
+            BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(_traceIdOffsets[i]), traceCounter);
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(_traceIdOffsets[i] + 8), i);
+        }
+    }
+
+    private static int[] FindAll(byte[] haystack, byte[] needle)
+    {
+        var found = new List<int>();
+        var span = haystack.AsSpan();
+        var start = 0;
+        while (true)
+        {
+            var index = span[start..].IndexOf(needle);
+            if (index < 0)
+            {
+                return [.. found];
+            }
+
+            found.Add(start + index);
+            start += index + needle.Length;
+        }
+    }
+}
