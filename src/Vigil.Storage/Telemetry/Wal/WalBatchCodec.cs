@@ -82,7 +82,7 @@ internal static class WalBatchCodec
             }
 
             accepted++;
-            if (s.WalSegment != segment)
+            if (s.WalSegment != segment && s.WalSegment != -segment - 2)
             {
                 // Marked with the negated segment while this record is being written, so a series that appears
                 // twice in the batch is defined once.
