@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using Vigil.Core.Telemetry;
+using Vigil.Storage.Telemetry.Queries;
+
+namespace Vigil.Storage.Telemetry.Head;
+
+/// <summary>
+/// The in-memory part of the store: the data of the WAL segments not yet written to a block. The commit loop is its
+/// only writer; queries read it concurrently. When it is cut, it becomes read-only (frozen) until its block is
+/// published, and a new head takes the writes.
+/// </summary>
+internal sealed class TelemetryHead : IPostingsIndex
+{
+    private const int LogOverheadBytes = 200;
+    private const int SpanOverheadBytes = 300;
+    private readonly ConcurrentDictionary<LabelSet, MemSeries> _byLabels = new();
+    private readonly ReaderWriterLockSlim _indexLock = new(LockRecursionPolicy.NoRecursion);
+    private readonly List<MemSeries> _series = [];
+    private readonly Dictionary<string, Dictionary<string, List<int>>> _postings = new(StringComparer.Ordinal);
+    private long _approxBytes;
+    private long _sampleCount;
+    private long _firstWriteAtMs = long.MinValue;
+
+    public TelemetryHead(int firstWalSegment, long createdAtMs)
+    {
+        FirstWalSegment = firstWalSegment;
+        LastWalSegment = firstWalSegment;
+        CreatedAtMs = createdAtMs;
+    }
+
+    /// <summary>The first WAL segment whose records are in this head.</summary>
+    public int FirstWalSegment { get; }
+
+    /// <summary>The last WAL segment whose records are in this head; final once the head is cut.</summary>
+    public int LastWalSegment { get; set; }
+
+    /// <summary>When this head was created (the store's clock, Unix milliseconds).</summary>
+    public long CreatedAtMs { get; }
+
+    /// <summary>When data was first written to this head (Unix milliseconds), or null while it is empty; its age triggers a cut.</summary>
+    public long? FirstWriteAtMs => Volatile.Read(ref _firstWriteAtMs) is var t && t == long.MinValue ? null : t;
+
+    public HeadLogs Logs { get; } = new();
+
+    public HeadSpans Spans { get; } = new();
+
+    public int SeriesCount => _byLabels.Count;
+
+    public long SampleCount => Volatile.Read(ref _sampleCount);
+
+    /// <summary>Approximate memory held, in bytes (the head's bound is on this figure).</summary>
+    public long ApproxBytes => Volatile.Read(ref _approxBytes);
+
+    public bool IsEmpty => SampleCount == 0 && Logs.Count == 0 && Spans.Count == 0;
+
+    int IPostingsIndex.SeriesCount => _series.Count;
+
+    public MemSeries? GetSeries(LabelSet labels) => _byLabels.TryGetValue(labels, out var series) ? series : null;
+
+    /// <summary>Creates a series; only the commit loop (or WAL replay) calls this, after <see cref="GetSeries"/> found none.</summary>
+    public MemSeries CreateSeries(LabelSet labels)
+    {
+        _indexLock.EnterWriteLock();
+        try
+        {
+            var series = new MemSeries(_series.Count, labels);
+            _series.Add(series);
+            foreach (var label in labels.Labels)
+            {
+                if (!_postings.TryGetValue(label.Name, out var values))
+                {
+                    values = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+                    _postings[label.Name] = values;
+                }
+
+                if (!values.TryGetValue(label.Value, out var ids))
+                {
+                    ids = new List<int>(1);
+                    values[label.Value] = ids;
+                }
+
+                ids.Add(series.Id);
+            }
+
+            _byLabels[labels] = series;
+            AddBytes(series.ApproxBytes + (labels.Count * 48));
+            return series;
+        }
+        finally
+        {
+            _indexLock.ExitWriteLock();
+        }
+    }
+
+    public void AppendSample(MemSeries series, long t, double value)
+    {
+        var delta = series.Append(t, value);
+        AddBytes(delta);
+        Volatile.Write(ref _sampleCount, _sampleCount + 1);
+    }
+
+    public void AddLog(long seq, LogRecord record, int encodedBytes)
+    {
+        Logs.Add(seq, record);
+        AddBytes(LogOverheadBytes + (2L * encodedBytes));
+    }
+
+    public void AddSpan(SpanRecord span, int encodedBytes)
+    {
+        Spans.Add(span);
+        AddBytes(SpanOverheadBytes + (2L * encodedBytes));
+    }
+
+    /// <summary>Notes the time of the first write; only the commit loop (or replay) calls this.</summary>
+    public void MarkWritten(long nowMs)
+    {
+        if (_firstWriteAtMs == long.MinValue)
+        {
+            Volatile.Write(ref _firstWriteAtMs, nowMs);
+        }
+    }
+
+    /// <summary>The series that match every matcher (in series-number order).</summary>
+    public List<MemSeries> Select(IReadOnlyList<LabelMatcher> matchers)
+    {
+        var result = new List<MemSeries>();
+        _indexLock.EnterReadLock();
+        try
+        {
+            var candidates = PostingsQuery.Candidates(this, matchers);
+            if (candidates is null)
+            {
+                foreach (var series in _series)
+                {
+                    if (PostingsQuery.MatchesAll(series.Labels, matchers))
+                    {
+                        result.Add(series);
+                    }
+                }
+            }
+            else
+            {
+                foreach (var id in candidates)
+                {
+                    var series = _series[id];
+                    if (PostingsQuery.MatchesAll(series.Labels, matchers))
+                    {
+                        result.Add(series);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _indexLock.ExitReadLock();
+        }
+
+        return result;
+    }
+
+    /// <summary>Every series, for writing a block from a frozen head.</summary>
+    public List<MemSeries> AllSeries()
+    {
+        _indexLock.EnterReadLock();
+        try
+        {
+            return [.. _series];
+        }
+        finally
+        {
+            _indexLock.ExitReadLock();
+        }
+    }
+
+    // Called with the index lock held (read) by Select.
+    IReadOnlyList<int>? IPostingsIndex.Get(string name, string value) =>
+        _postings.TryGetValue(name, out var values) && values.TryGetValue(value, out var ids) ? ids : null;
+
+    IEnumerable<KeyValuePair<string, IReadOnlyList<int>>> IPostingsIndex.Values(string name)
+    {
+        if (!_postings.TryGetValue(name, out var values))
+        {
+            yield break;
+        }
+
+        foreach (var (value, ids) in values)
+        {
+            yield return new KeyValuePair<string, IReadOnlyList<int>>(value, ids);
+        }
+    }
+
+    private void AddBytes(long delta) => Volatile.Write(ref _approxBytes, _approxBytes + delta);
+}
