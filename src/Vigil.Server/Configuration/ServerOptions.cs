@@ -20,9 +20,6 @@ public sealed class ServerOptions
 
     /// <summary>How long a stop (SIGTERM) may take to flush and exit. Default 15s: enough to fsync and write a block.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>How often the telemetry store is compacted and retention applied. Default 1m.</summary>
-    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>API keys (section <c>security</c>).</summary>

@@ -54,7 +54,6 @@ public sealed class VigilOptions
         }
 
         Positive("server.shutdownTimeout", Server.ShutdownTimeout, errors);
-        Positive("server.maintenanceInterval", Server.MaintenanceInterval, errors);
         Positive("security.keyCacheDuration", Security.KeyCacheDuration, errors);
         Positive("security.keyCacheSize", Security.KeyCacheSize, errors);
         Positive("query.maxSeries", Query.MaxSeries, errors);

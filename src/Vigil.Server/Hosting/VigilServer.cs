@@ -74,8 +74,8 @@ public static partial class VigilServer
                 {
                     kestrel.Listen(address.Address, address.Port, listenOptions =>
                     {
-                        // gRPC without TLS needs HTTP/2 with prior knowledge; the HTTP ports speak HTTP/1.1 (and h2c where asked).
-                        listenOptions.Protocols = name == "otlpGrpc" ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
+                        // gRPC without TLS needs HTTP/2 with prior knowledge; without TLS there is no negotiation, so the HTTP ports speak HTTP/1.1.
+                        listenOptions.Protocols = name == "otlpGrpc" ? HttpProtocols.Http2 : HttpProtocols.Http1;
                         endpoints.Add((name, listenOptions));
                     });
                 }
@@ -103,7 +103,6 @@ public static partial class VigilServer
             services.AddSingleton<IApiKeyStore>(_ => new SqliteApiKeyStore(state));
             services.AddSingleton<ApiKeyVerifier>();
             services.AddSingleton(new ApiKeyPolicy(keysRequired));
-            services.AddHostedService<StoreMaintenanceLoop>();
             services.AddProblemDetails();
             services.AddOpenApi();
             services.AddOtlpIntake(options.Intake, options.SpanMetrics);
@@ -116,7 +115,7 @@ public static partial class VigilServer
             app.MapSystemEndpoints();
             app.MapTelemetryEndpoints();
             app.MapKeyEndpoints();
-            app.MapOtlpIntake();
+            app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
 
             try
             {
@@ -130,7 +129,8 @@ public static partial class VigilServer
 
             var bound = endpoints.ToDictionary(e => e.Name, e => "http://" + FormatEndPoint(e.Options.IPEndPoint!), StringComparer.Ordinal);
             app.Services.GetRequiredService<ReadinessGate>().MarkReady();
-            LogListening(log, string.Join(", ", bound.Select(b => $"{b.Key} {b.Value}")), dataDirectory, keysRequired);
+            var addresses = string.Join(", ", bound.Select(b => $"{b.Key} {b.Value}"));
+            LogListening(log, addresses, dataDirectory, keysRequired);
             if (options.Server.ReadyFile is { Length: > 0 } readyFile)
             {
                 await WriteReadyFileAsync(readyFile, bound, dataDirectory, cancellationToken);

@@ -36,8 +36,8 @@ public sealed class ApiKeyTests
         string adminSecret;
         await using (var state = await SqliteStateStore.OpenAsync(dataDirectory, TimeProvider.System, CancellationToken.None))
         {
-            var keys = new SqliteApiKeyStore(state);
-            adminSecret = (await keys.CreateAsync("bootstrap", ApiKeyScope.Admin, TimeProvider.System.GetUtcNow(), CancellationToken.None)).Secret;
+            var keyStore = new SqliteApiKeyStore(state);
+            adminSecret = (await keyStore.CreateAsync("bootstrap", ApiKeyScope.Admin, TimeProvider.System.GetUtcNow(), CancellationToken.None)).Secret;
         }
 
         await using var vigil = await VigilServerProcess.StartAsync(dataDirectory, listen: "0.0.0.0:0");
@@ -56,6 +56,8 @@ public sealed class ApiKeyTests
             var response = await anonymous.SendAsync(request);
             Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path} answered {(int)response.StatusCode} without a key");
         }
+
+        Assert.Equal("16", await GrpcStatusAsync(vigil, apiKey: null)); // UNAUTHENTICATED
 
         using var admin = new HttpClient { BaseAddress = baseAddress };
         admin.DefaultRequestHeaders.Authorization = new("Bearer", adminSecret);
@@ -76,6 +78,9 @@ public sealed class ApiKeyTests
         Assert.Equal(HttpStatusCode.OK, (await read.GetAsync("/api/v1/telemetry/series?match[]=scoped_probe")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/telemetry/series?match[]=scoped_probe")).StatusCode);
 
+        Assert.Equal("0", await GrpcStatusAsync(vigil, ingestSecret));
+        Assert.Equal("7", await GrpcStatusAsync(vigil, readSecret)); // PERMISSION_DENIED
+
         using var wrong = new HttpClient { BaseAddress = baseAddress };
         wrong.DefaultRequestHeaders.Authorization = new("Bearer", "vgl_r_not-a-real-key");
         Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/api/v1/telemetry/logs")).StatusCode);
@@ -93,6 +98,34 @@ public sealed class ApiKeyTests
             Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, vigil.Output, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Sends one OTLP/gRPC metrics export as a raw HTTP/2 request and returns its grpc-status.</summary>
+    private static async Task<string> GrpcStatusAsync(VigilServerProcess vigil, string? apiKey)
+    {
+        using var grpc = new HttpClient
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{vigil.OtlpGrpcAddress!.Port}"),
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        var body = Google.Protobuf.MessageExtensions.ToByteArray(OtlpPayloads.Gauges("keys", TimeProvider.System.GetUtcNow(), ("grpc_probe", "a", 1)));
+        var framed = new byte[body.Length + 5];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(framed.AsSpan(1), body.Length);
+        body.CopyTo(framed, 5);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export") { Content = new ByteArrayContent(framed), Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        request.Headers.TE.ParseAdd("trailers");
+        if (apiKey is not null)
+        {
+            request.Headers.Authorization = new("Bearer", apiKey);
+        }
+
+        using var response = await grpc.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        return response.TrailingHeaders.TryGetValues("grpc-status", out var trailer) ? trailer.First()
+            : response.Headers.TryGetValues("grpc-status", out var header) ? header.First()
+            : $"missing: HTTP {(int)response.StatusCode} {response.Headers} {response.Content.Headers}";
     }
 
     private static async Task<string> CreateKeyAsync(HttpClient admin, string name, string scope)

@@ -32,9 +32,9 @@ public sealed class DurabilityTests
             Assert.Equal(batches, samples.Series.Count);
             Assert.All(samples.Series, s => Assert.Equal(double.Parse(s.Labels["point"], System.Globalization.CultureInfo.InvariantCulture), Assert.Single(s.Samples).Value));
 
-            var logs = await TelemetryApi.LogsAsync(reader, "service=durable&limit=1000");
-            Assert.Equal(batches, logs.Records.Count);
-            Assert.Equal(batches, logs.Records.Select(r => r.Body).Distinct().Count());
+            var storedLogs = await TelemetryApi.LogsAsync(reader, "service=durable&limit=1000");
+            Assert.Equal(batches, storedLogs.Records.Count);
+            Assert.Equal(batches, storedLogs.Records.Select(r => r.Body).Distinct().Count());
 
             var traces = await TelemetryApi.TracesAsync(reader, "service=durable&limit=1000");
             Assert.Equal(batches, traces.Traces.Count);

@@ -129,11 +129,11 @@ public sealed class IntakeBadInputTests : IAsyncLifetime
     {
         var nowNs = OtlpPayloads.UnixNano(TimeProvider.System.GetUtcNow());
         var resource = """{"attributes":[{"key":"service.name","value":{"stringValue":"jsonsvc"}},{"key":"service.version","value":{"stringValue":"2.0.0"}},{"key":"deployment.environment","value":{"stringValue":"uat"}}]}""";
-        var metrics = $$"""
-            {"resourceMetrics":[{"resource":{{resource}},"scopeMetrics":[{"scope":{"name":"t"},"metrics":[
-              {"name":"rpc.latency","unit":"s","summary":{"dataPoints":[{"timeUnixNano":"{{nowNs}}","count":"10","sum":2.5,
+        var metrics = $$$"""
+            {"resourceMetrics":[{"resource":{{{resource}}},"scopeMetrics":[{"scope":{"name":"t"},"metrics":[
+              {"name":"rpc.latency","unit":"s","summary":{"dataPoints":[{"timeUnixNano":"{{{nowNs}}}","count":"10","sum":2.5,
                 "quantileValues":[{"quantile":0.5,"value":0.2},{"quantile":0.99,"value":0.9}]}]}},
-              {"name":"requests","sum":{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[{"timeUnixNano":"{{nowNs}}","asInt":"12345678901"}]}}
+              {"name":"requests","sum":{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[{"timeUnixNano":"{{{nowNs}}}","asInt":"12345678901"}]}}
             ]}]}]}
             """;
         var response = await _client.PostAsync("/v1/metrics", Raw(Encoding.UTF8.GetBytes(metrics), "application/json"));
@@ -146,10 +146,10 @@ public sealed class IntakeBadInputTests : IAsyncLifetime
         Assert.Equal(12345678901, await TelemetryApi.LastValueAsync(_client, $"requests_total{{{labels}}}"));
 
         const string traceId = "5b8efff798038103d269b633813fc60c";
-        var traces = $$"""
-            {"resourceSpans":[{"resource":{{resource}},"scopeSpans":[{"scope":{"name":"t"},"spans":[
-              {"traceId":"{{traceId}}","spanId":"eee19b7ec3c1b174","parentSpanId":"eee19b7ec3c1b173","name":"charge","kind":3,
-               "startTimeUnixNano":"{{nowNs}}","endTimeUnixNano":"{{nowNs + 5_000_000}}","status":{"code":2,"message":"card declined"},
+        var traces = $$$"""
+            {"resourceSpans":[{"resource":{{{resource}}},"scopeSpans":[{"scope":{"name":"t"},"spans":[
+              {"traceId":"{{{traceId}}}","spanId":"eee19b7ec3c1b174","parentSpanId":"eee19b7ec3c1b173","name":"charge","kind":3,
+               "startTimeUnixNano":"{{{nowNs}}}","endTimeUnixNano":"{{{nowNs + 5_000_000}}}","status":{"code":2,"message":"card declined"},
                "attributes":[{"key":"retry","value":{"intValue":"2"}},{"key":"ok","value":{"boolValue":false}}]}
             ]}]}]}
             """;
@@ -164,10 +164,10 @@ public sealed class IntakeBadInputTests : IAsyncLifetime
         Assert.Equal("false", span.Attributes["ok"]);
         Assert.Equal(0.005, span.DurationSeconds, 9);
 
-        var logs = $$"""
-            {"resourceLogs":[{"resource":{{resource}},"scopeLogs":[{"scope":{"name":"t"},"logRecords":[
-              {"timeUnixNano":"{{nowNs}}","severityNumber":17,"severityText":"ERROR","body":{"stringValue":"charge failed"},
-               "traceId":"{{traceId}}","spanId":"eee19b7ec3c1b174"}
+        var logs = $$$"""
+            {"resourceLogs":[{"resource":{{{resource}}},"scopeLogs":[{"scope":{"name":"t"},"logRecords":[
+              {"timeUnixNano":"{{{nowNs}}}","severityNumber":17,"severityText":"ERROR","body":{"stringValue":"charge failed"},
+               "traceId":"{{{traceId}}}","spanId":"eee19b7ec3c1b174"}
             ]}]}]}
             """;
         Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync("/v1/logs", Raw(Encoding.UTF8.GetBytes(logs), "application/json"))).StatusCode);
@@ -184,10 +184,10 @@ public sealed class IntakeBadInputTests : IAsyncLifetime
         var request = OtlpPayloads.Gauges("partial", now, ("partial_ok", "a", 1), ("partial_ok", "b", 2));
         var points = request.ResourceMetrics[0].ScopeMetrics[0].Metrics;
         points[1].Gauge.DataPoints[0].TimeUnixNano = OtlpPayloads.UnixNano(now.AddHours(2)); // too far in the future
-        points.Add(new Otlp.Protos.Metrics.Metric { Name = "", Gauge = new Otlp.Protos.Metrics.Gauge { DataPoints = { new Otlp.Protos.Metrics.NumberDataPoint { TimeUnixNano = OtlpPayloads.UnixNano(now), AsDouble = 1 } } } });
+        points.Add(new Vigil.Server.Otlp.Protos.Metrics.Metric { Name = "", Gauge = new Vigil.Server.Otlp.Protos.Metrics.Gauge { DataPoints = { new Vigil.Server.Otlp.Protos.Metrics.NumberDataPoint { TimeUnixNano = OtlpPayloads.UnixNano(now), AsDouble = 1 } } } });
         var response = await _client.PostAsync("/v1/metrics", OtlpPayloads.Protobuf(request));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var answer = Otlp.Protos.Collector.Metrics.ExportMetricsServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync());
+        var answer = Vigil.Server.Otlp.Protos.Collector.Metrics.ExportMetricsServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync());
         Assert.Equal(2, answer.PartialSuccess.RejectedDataPoints);
         Assert.Contains("future", answer.PartialSuccess.ErrorMessage, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(1, await TelemetryApi.LastValueAsync(_client, "partial_ok{service_name=\"partial\",point=\"a\"}"));

@@ -93,7 +93,7 @@ public sealed class IntakeFuzzTests
         var framed = new byte[body.Length + 5];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(framed.AsSpan(1), body.Length);
         body.CopyTo(framed, 5);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/" + path) { Content = new ByteArrayContent(framed) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/" + path) { Content = new ByteArrayContent(framed), Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
         request.Headers.TE.ParseAdd("trailers");
         using var response = await client.SendAsync(request);
@@ -164,7 +164,7 @@ public sealed class IntakeFuzzTests
                 return [logs];
             default:
                 ExportTraceServiceRequest spans = OtlpPayloads.Spans("fuzz", now, (OtlpPayloads.TraceId(1), "a"), (OtlpPayloads.TraceId(2), "b"));
-                spans.ResourceSpans[0].ScopeSpans[0].Spans[0].Events.Add(new Otlp.Protos.Trace.Span.Types.Event { Name = "e", TimeUnixNano = ns });
+                spans.ResourceSpans[0].ScopeSpans[0].Spans[0].Events.Add(new Vigil.Server.Otlp.Protos.Trace.Span.Types.Event { Name = "e", TimeUnixNano = ns });
                 return [spans];
         }
     }

@@ -112,7 +112,7 @@ public sealed class OpenTelemetrySdkIntakeTests
                 root.SetTag("http.route", "/cart");
                 root.SetTag("cart.items", 3);
                 root.AddEvent(new ActivityEvent("cache.miss", tags: new ActivityTagsCollection { ["cache.key"] = "cart:42" }));
-                using (var child = source.StartActivity("SELECT carts", ActivityKind.Client, root.Context, links: [new ActivityLink(new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Sampled))])!)
+                using (var child = source.StartActivity("SELECT carts", ActivityKind.Client, root.Context, links: [new ActivityLink(new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded))])!)
                 {
                     child.SetStatus(ActivityStatusCode.Error, "deadlock victim");
                     logger.LogError("Cart {CartId} could not be loaded", 42);
