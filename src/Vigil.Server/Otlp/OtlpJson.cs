@@ -29,6 +29,11 @@ internal static class OtlpJson
     public static T Parse<T>(ReadOnlySpan<byte> utf8)
         where T : IMessage, new()
     {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            throw new OtlpDecodeException($"invalid JSON: the body is not valid UTF-8 (first bad byte at offset {FirstInvalidUtf8Offset(utf8)})");
+        }
+
         string rewritten;
         try
         {
@@ -55,6 +60,10 @@ internal static class OtlpJson
             throw new OtlpDecodeException($"invalid OTLP/JSON {typeof(T).Name}: {ex.Message}");
         }
         catch (InvalidJsonException ex)
+        {
+            throw new OtlpDecodeException($"invalid OTLP/JSON {typeof(T).Name}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException)
         {
             throw new OtlpDecodeException($"invalid OTLP/JSON {typeof(T).Name}: {ex.Message}");
         }
@@ -179,5 +188,21 @@ internal static class OtlpJson
         }
 
         return Convert.ToBase64String(Convert.FromHexString(value));
+    }
+
+    private static int FirstInvalidUtf8Offset(ReadOnlySpan<byte> utf8)
+    {
+        var offset = 0;
+        while (offset < utf8.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(utf8[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return offset;
+            }
+
+            offset += consumed;
+        }
+
+        return offset;
     }
 }

@@ -79,4 +79,14 @@ public class OtlpJsonTests
 
         Assert.StartsWith("invalid OTLP/JSON ExportMetricsServiceRequest:", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_InvalidUtf8InsideAString_SaysWhereInsteadOfCrashing()
+    {
+        byte[] json = [.. "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\""u8, 0xD3, .. "\"}]}]}]}"u8];
+
+        var ex = Assert.Throws<OtlpDecodeException>(() => OtlpJson.Parse<ExportTraceServiceRequest>(json));
+
+        Assert.Equal("invalid JSON: the body is not valid UTF-8 (first bad byte at offset 55)", ex.Message);
+    }
 }
