@@ -49,11 +49,11 @@ public sealed class IntakeLimitsTests
         });
         using var client = vigil.CreateClient();
         var now = TimeProvider.System.GetUtcNow();
-        var first = OtlpPayloads.Gauges("limited", now, ("limited_probe", "0", 0), ("limited_probe", "1", 1), ("limited_probe", "2", 2));
+        var first = OtlpPayloads.Gauges("limited", now.AddSeconds(-2), ("limited_probe", "0", 0), ("limited_probe", "1", 1), ("limited_probe", "2", 2));
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/metrics", OtlpPayloads.Protobuf(first))).StatusCode);
 
         // 3 of the 5 are used (the resource has only promoted attributes, so no target_info); of 4 new series 2 fit.
-        var second = OtlpPayloads.Gauges("limited", now.AddSeconds(1), ("limited_probe", "0", 10), ("limited_probe", "3", 3), ("limited_probe", "4", 4), ("limited_probe", "5", 5), ("limited_probe", "6", 6));
+        var second = OtlpPayloads.Gauges("limited", now.AddSeconds(-1), ("limited_probe", "0", 10), ("limited_probe", "3", 3), ("limited_probe", "4", 4), ("limited_probe", "5", 5), ("limited_probe", "6", 6));
         var response = await client.PostAsync("/v1/metrics", OtlpPayloads.Protobuf(second));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = ExportMetricsServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync());
