@@ -172,6 +172,30 @@ public sealed partial class EmbeddedTelemetryStoreTests
         Assert.Contains(harness.Logger.Entries, e => e.EventId == 2112);
     }
 
+    [Fact]
+    public async Task OpenAsync_UnfinishedBlockFileFromAnInterruptedFlush_IsDeletedAndLogged()
+    {
+        await using var harness = await StoreHarness.OpenAsync();
+        await harness.Store.DisposeAsync();
+        var leftover = Path.Combine(harness.BlocksDirectory, "0000000007.block.tmp");
+        await File.WriteAllBytesAsync(leftover, [1, 2, 3]);
+
+        await harness.ReopenAsync();
+
+        Assert.False(File.Exists(leftover));
+        Assert.Contains(harness.Logger.Entries, e => e.EventId == 2113);
+    }
+
+    [Fact]
+    public async Task OpenAsync_DirectoryAlreadyOpenByAnotherStore_ThrowsInUse()
+    {
+        await using var harness = await StoreHarness.OpenAsync();
+
+        var ex = await Assert.ThrowsAsync<IOException>(() => EmbeddedTelemetryStore.OpenAsync(harness.Options, Clock(), new TestLogger(), CancellationToken.None));
+
+        Assert.Contains("in use by another process", ex.Message, StringComparison.Ordinal);
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         var deadline = TimeProvider.System.GetTimestamp() + (30 * TimeProvider.System.TimestampFrequency);
