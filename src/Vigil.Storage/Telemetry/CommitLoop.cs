@@ -74,6 +74,16 @@ internal sealed class CommitLoop
             return ValueTask.FromResult(AppendResult.Accepted);
         }
 
+        // The head is written to a block once it passes its bound; twice the bound means block writing fails or lags
+        // behind, and taking more would grow memory without limit.
+        var headBytes = Volatile.Read(ref _head).ApproxBytes;
+        if (headBytes >= 2 * _options.MaxHeadBytes)
+        {
+            throw new StoreOverloadedException(
+                string.Create(CultureInfo.InvariantCulture, $"the telemetry store's head holds {headBytes} bytes, twice its bound of {_options.MaxHeadBytes}, while it waits for a block to be written"),
+                TimeSpan.FromSeconds(5));
+        }
+
         // Logs and spans are encoded here, on the caller's thread, so that concurrent appends share the encoding work
         // and the commit loop only copies bytes.
         ByteWriter? logsAndSpans = null;
@@ -325,7 +335,7 @@ internal sealed class CommitLoop
 
             var frozen = _head;
             frozen.LastWalSegment = _wal.Rotate();
-            _head = _replaceHead(frozen);
+            Volatile.Write(ref _head, _replaceHead(frozen));
             request.Done.TrySetResult(frozen);
         }
         catch (Exception ex)

@@ -24,6 +24,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
 {
     private const string WalDirectoryName = "wal";
     private const string BlocksDirectoryName = "blocks";
+    private const string LockFileName = "lock";
     private readonly TelemetryStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -37,13 +38,15 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     private readonly CommitLoop _commits;
     private readonly ITimer _timer;
     private readonly Task _maintenance;
+    private readonly FileStream _lockFile;
     private StoreView _view;
     private long _nextBlockSeq;
     private int _disposed;
 
-    private EmbeddedTelemetryStore(TelemetryStoreOptions options, TimeProvider time, ILogger logger, string blocksDirectory,
+    private EmbeddedTelemetryStore(TelemetryStoreOptions options, TimeProvider time, ILogger logger, FileStream lockFile, string blocksDirectory,
         WriteAheadLog wal, StoreView view, long nextBlockSeq, long nextLogSeq)
     {
+        _lockFile = lockFile;
         _options = options;
         _time = time;
         _logger = logger;
@@ -202,6 +205,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         _stopping.Dispose();
         _flushLock.Dispose();
         _wake.Dispose();
+        await _lockFile.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Runs one maintenance pass now (tests use it instead of waiting for the timer).</summary>
@@ -210,6 +214,35 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     internal StoreView View => Volatile.Read(ref _view);
 
     private static EmbeddedTelemetryStore Open(TelemetryStoreOptions options, TimeProvider time, ILogger logger, IWalStorage walStorage)
+    {
+        var lockFile = LockDirectory(options.DataDirectory);
+        try
+        {
+            return Open(options, time, logger, walStorage, lockFile);
+        }
+        catch
+        {
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Holds an exclusive lock on the data directory, so that a second process cannot write the same files.</summary>
+    private static FileStream LockDirectory(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, LockFileName);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"the telemetry store in {directory} is in use by another process (cannot lock {path})", ex);
+        }
+    }
+
+    private static EmbeddedTelemetryStore Open(TelemetryStoreOptions options, TimeProvider time, ILogger logger, IWalStorage walStorage, FileStream lockFile)
     {
         var blocksDirectory = Path.Combine(options.DataDirectory, BlocksDirectoryName);
         Directory.CreateDirectory(blocksDirectory);
@@ -259,7 +292,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         var wal = WriteAheadLog.Start(walStorage, options.WalSegmentBytes, replay.Segments, replay.LastSegment + 1);
         replayed.LastWalSegment = wal.CurrentSegment;
         var nextBlockSeq = blocks.Count == 0 ? 1 : blocks.Max(b => b.Meta.Seq) + 1;
-        var store = new EmbeddedTelemetryStore(options, time, logger, blocksDirectory, wal, new StoreView(replayed, null, [.. blocks]), nextBlockSeq, nextLogSeq);
+        var store = new EmbeddedTelemetryStore(options, time, logger, lockFile, blocksDirectory, wal, new StoreView(replayed, null, [.. blocks]), nextBlockSeq, nextLogSeq);
         store.ApplyRetention();
         return store;
     }

@@ -50,8 +50,8 @@ public sealed class TelemetryStoreOptions
 
     /// <summary>
     /// The approximate memory of the head, in bytes, above which it is written to a block before
-    /// <see cref="BlockDuration"/> has passed. While a block is being written the next head fills, so the peak is
-    /// up to twice this. Default 1 GiB: at the target rates (100,000 logs/s) logs reach it in minutes, so memory
+    /// <see cref="BlockDuration"/> has passed. While a block is being written the next head fills; if it reaches twice
+    /// this (block writing fails or lags), appends are refused with <c>StoreOverloadedException</c> until it drains. Default 1 GiB: at the target rates (100,000 logs/s) logs reach it in minutes, so memory
     /// stays bounded on a small machine while blocks stay large enough to compress well.
     /// </summary>
     public long MaxHeadBytes { get; set; } = 1L << 30;

@@ -93,8 +93,10 @@ public sealed partial class EmbeddedTelemetryStoreTests
     public async Task AppendAsync_HeadOverMemoryBound_IsWrittenToABlockWithoutWaitingForBlockDuration()
     {
         await using var harness = await StoreHarness.OpenAsync(o => o.MaxHeadBytes = 1 << 20);
-        var body = new string('x', 2000);
-        for (var i = 0; i < 6; i++)
+
+        // About 1.2 MB of head: over the bound, under twice it (where appends would be refused until the block is written).
+        var body = new string('x', 1000);
+        for (var i = 0; i < 5; i++)
         {
             var logs = Enumerable.Range(0, 100).Select(k => Log(StartNs + (((i * 100) + k) * 1000L), body + k)).ToList();
             await harness.Store.AppendAsync(TelemetryBatch.OfLogs(logs), CancellationToken.None);
@@ -102,9 +104,41 @@ public sealed partial class EmbeddedTelemetryStoreTests
 
         await Eventually(() => harness.Store.GetStats().Blocks >= 1);
 
-        Assert.True(harness.Store.GetStats().HeadLogs < 600);
-        Assert.Equal(600, harness.Store.QueryLogs(new LogQuery(Limit: 1000)).Records.Count);
+        Assert.True(harness.Store.GetStats().HeadLogs < 500);
+        Assert.Equal(500, harness.Store.QueryLogs(new LogQuery(Limit: 1000)).Records.Count);
         Assert.Contains(harness.Logger.Entries, e => e.EventId == 2110 && e.Message.Contains("memory bound", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AppendAsync_HeadAtTwiceItsBoundWhileBlocksCannotBeWritten_ThrowsOverloadedThenRecovers()
+    {
+        await using var harness = await StoreHarness.OpenAsync(o => o.MaxHeadBytes = 1 << 20);
+        Directory.Delete(harness.BlocksDirectory);
+        await File.WriteAllTextAsync(harness.BlocksDirectory, "a file where the blocks directory should be");
+        var body = new string('y', 4000);
+
+        StoreOverloadedException? refused = null;
+        for (var i = 0; i < 100 && refused is null; i++)
+        {
+            try
+            {
+                await harness.Store.AppendAsync(TelemetryBatch.OfLogs([.. Enumerable.Range(0, 50).Select(k => Log(StartNs + (i * 1000L) + k, body))]), CancellationToken.None);
+            }
+            catch (StoreOverloadedException ex)
+            {
+                refused = ex;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Contains("twice its bound", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(harness.Logger.Entries, e => e.EventId == 2121);
+
+        File.Delete(harness.BlocksDirectory);
+        Directory.CreateDirectory(harness.BlocksDirectory);
+        harness.Clock.Advance(harness.Options.MaintenanceInterval);
+        await Eventually(() => harness.Store.GetStats().Blocks >= 1 && harness.Store.GetStats().HeadLogs == 0);
+        await harness.Store.AppendAsync(TelemetryBatch.OfLogs([Log(StartNs, "accepted again")]), CancellationToken.None);
     }
 
     [Fact]
@@ -170,6 +204,30 @@ public sealed partial class EmbeddedTelemetryStoreTests
         Assert.Equal(0, harness.Store.GetStats().Blocks);
         Assert.True(File.Exists(block + ".corrupt"));
         Assert.Contains(harness.Logger.Entries, e => e.EventId == 2112);
+    }
+
+    [Fact]
+    public async Task OpenAsync_UnfinishedBlockFileFromAnInterruptedFlush_IsDeletedAndLogged()
+    {
+        await using var harness = await StoreHarness.OpenAsync();
+        await harness.Store.DisposeAsync();
+        var leftover = Path.Combine(harness.BlocksDirectory, "0000000007.block.tmp");
+        await File.WriteAllBytesAsync(leftover, [1, 2, 3]);
+
+        await harness.ReopenAsync();
+
+        Assert.False(File.Exists(leftover));
+        Assert.Contains(harness.Logger.Entries, e => e.EventId == 2113);
+    }
+
+    [Fact]
+    public async Task OpenAsync_DirectoryAlreadyOpenByAnotherStore_ThrowsInUse()
+    {
+        await using var harness = await StoreHarness.OpenAsync();
+
+        var ex = await Assert.ThrowsAsync<IOException>(() => EmbeddedTelemetryStore.OpenAsync(harness.Options, Clock(), new TestLogger(), CancellationToken.None));
+
+        Assert.Contains("in use by another process", ex.Message, StringComparison.Ordinal);
     }
 
     private static async Task Eventually(Func<bool> condition)

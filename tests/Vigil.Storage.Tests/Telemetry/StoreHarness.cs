@@ -10,7 +10,6 @@ namespace Vigil.Storage.Tests.Telemetry;
 internal sealed class StoreHarness : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
-    private readonly List<EmbeddedTelemetryStore> _abandoned = [];
 
     private StoreHarness(TelemetryStoreOptions options, SimulatedWalStorage? wal)
     {
@@ -50,13 +49,14 @@ internal sealed class StoreHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Cuts the power: the WAL keeps only what was synced plus <paramref name="keepUnsynced"/> of the rest, the old
-    /// store is abandoned without any shutdown work, and a new store opens on what survived.
+    /// Cuts the power: the WAL keeps only what was synced plus <paramref name="keepUnsynced"/> of the rest, and a new
+    /// store opens on what survived. The old store is then stopped: with its disk gone it can write nothing, and
+    /// stopping it does no shutdown work (no flush), so this is what a restart after a power cut sees.
     /// </summary>
     public async Task CrashAndReopenAsync(Func<int, int>? keepUnsynced = null)
     {
         var survivor = Wal!.Crash(keepUnsynced ?? (_ => 0));
-        _abandoned.Add(Store);
+        await Store.DisposeAsync();
         Wal = survivor;
         Logger = new TestLogger();
         Store = await OpenStoreAsync();
@@ -65,12 +65,6 @@ internal sealed class StoreHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
-        foreach (var store in _abandoned)
-        {
-            // Its WAL is dead: this only stops its loops.
-            await store.DisposeAsync();
-        }
-
         _directory.Dispose();
     }
 

@@ -3,15 +3,14 @@ using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
 using Vigil.Core.Telemetry;
 using Vigil.Storage.Telemetry.Chunks;
-using Vigil.Storage.Telemetry.Head;
 using Vigil.Storage.Telemetry.Queries;
 using Vigil.Storage.Telemetry.Records;
 
 namespace Vigil.Storage.Telemetry.Blocks;
 
 /// <summary>
-/// An open, immutable block file. Its index (series, chunk references, page directories) is in memory; chunks and
-/// pages are read on demand. Queries hold a reference (<see cref="TryAcquire"/>/<see cref="Release"/>) so that
+/// An open, immutable block file. Its metadata, resources and page directories are in memory; its series section is
+/// loaded on demand (through <see cref="BlockIndexCache"/>), and chunks and pages are read with positional reads. Queries hold a reference (<see cref="TryAcquire"/>/<see cref="Release"/>) so that
 /// retention can delete a block while a query still reads it: the file goes when the last reader releases it.
 /// </summary>
 internal sealed class Block

@@ -54,7 +54,7 @@ internal sealed class HeadSpans
     {
         foreach (var trace in _traces.Values)
         {
-            var partial = trace.ToPartial(_spans, filter);
+            var partial = trace.ToPartial(filter);
             if (partial.SpanCount == 0)
             {
                 continue;
@@ -84,16 +84,25 @@ internal sealed class HeadSpans
         return result;
     }
 
+    /// <summary>
+    /// One trace in the head: where its spans are, and a running summary (with the distinct service, operation and
+    /// status of its spans) so that a trace query does not revisit every span.
+    /// </summary>
     private sealed class HeadTrace(string traceId)
     {
         private readonly Lock _sync = new();
         private readonly List<int> _spanIndexes = new(4);
+        private readonly TracePartial _summary = new(traceId);
+        private readonly HashSet<(string Service, string Name, SpanStatusCode Status)> _kinds = [];
 
         public void Add(int index, SpanRecord span)
         {
+            var service = span.Resource.ServiceName;
             lock (_sync)
             {
                 _spanIndexes.Add(index);
+                _summary.AddSpan(service, span.Name, span.ParentSpanId.Length == 0, span.StartTimeUnixNano, span.EndTimeUnixNano, span.StatusCode);
+                _kinds.Add((service, span.Name, span.StatusCode));
             }
         }
 
@@ -108,19 +117,21 @@ internal sealed class HeadSpans
             }
         }
 
-        public TracePartial ToPartial(AppendOnlyList<SpanRecord> spans, TraceFilter filter)
+        public TracePartial ToPartial(TraceFilter filter)
         {
             var partial = new TracePartial(traceId) { Matched = !filter.HasSpanFilter };
             lock (_sync)
             {
-                foreach (var i in _spanIndexes)
+                partial.Merge(_summary);
+                if (!partial.Matched)
                 {
-                    var span = spans[i];
-                    var service = span.Resource.ServiceName;
-                    partial.AddSpan(service, span.Name, span.ParentSpanId.Length == 0, span.StartTimeUnixNano, span.EndTimeUnixNano, span.StatusCode);
-                    if (!partial.Matched && filter.SpanMatches(service, span.Name, span.StatusCode))
+                    foreach (var (service, name, status) in _kinds)
                     {
-                        partial.Matched = true;
+                        if (filter.SpanMatches(service, name, status))
+                        {
+                            partial.Matched = true;
+                            break;
+                        }
                     }
                 }
             }

@@ -20,6 +20,7 @@ internal sealed class TelemetryHead : IPostingsIndex
     private long _approxBytes;
     private long _sampleCount;
     private long _firstWriteAtMs = long.MinValue;
+    private int _seriesCount;
 
     public TelemetryHead(int firstWalSegment, long createdAtMs)
     {
@@ -44,7 +45,8 @@ internal sealed class TelemetryHead : IPostingsIndex
 
     public HeadSpans Spans { get; } = new();
 
-    public int SeriesCount => _byLabels.Count;
+    /// <summary>The number of series (ConcurrentDictionary.Count would take every lock of the dictionary).</summary>
+    public int SeriesCount => Volatile.Read(ref _seriesCount);
 
     public long SampleCount => Volatile.Read(ref _sampleCount);
 
@@ -83,6 +85,7 @@ internal sealed class TelemetryHead : IPostingsIndex
             }
 
             _byLabels[labels] = series;
+            Volatile.Write(ref _seriesCount, _series.Count);
             AddBytes(series.ApproxBytes + (labels.Count * 48));
             return series;
         }
