@@ -138,6 +138,8 @@ internal sealed class CommitLoop
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
+        // One record buffer for the life of the loop: a commit encodes into it without allocating. It grows to the
+        // largest group seen, which the pending-bytes bound caps.
         var group = new List<AppendRequest>(64);
         using var records = new ByteWriter(1 << 20);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
