@@ -78,16 +78,17 @@ internal static class IntakeWorkload
         var scope = new ScopeSpans { Scope = new InstrumentationScope { Name = "bench" } };
         for (var i = 0; i < 100; i++)
         {
+            // Ten traces of ten spans per request: a root server span and nine children.
             var traceId = new byte[16];
             TraceSentinelPrefix.CopyTo(traceId, 0);
-            traceId[8] = (byte)i;
             traceId[15] = 0x01;
             var span = new Span
             {
                 TraceId = ByteString.CopyFrom(traceId),
                 SpanId = ByteString.CopyFrom(BitConverter.GetBytes(0x1000L + i)),
+                ParentSpanId = i % 10 == 0 ? ByteString.Empty : ByteString.CopyFrom(BitConverter.GetBytes(0x1000L + (i / 10 * 10))),
                 Name = "GET /orders/{id}",
-                Kind = Span.Types.SpanKind.Server,
+                Kind = i % 10 == 0 ? Span.Types.SpanKind.Server : Span.Types.SpanKind.Client,
                 StartTimeUnixNano = TimestampSentinel,
                 EndTimeUnixNano = TimestampSentinel,
                 Status = new Status { Code = i % 50 == 0 ? Status.Types.StatusCode.Error : Status.Types.StatusCode.Unset },
@@ -103,7 +104,7 @@ internal static class IntakeWorkload
 
         var request = new ExportTraceServiceRequest();
         request.ResourceSpans.Add(new ResourceSpans { Resource = Resource("instance-0"), ScopeSpans = { scope } });
-        return [new PatchablePayload(request.ToByteArray(), TimestampSentinel, TraceSentinelPrefix, 100)];
+        return [new PatchablePayload(request.ToByteArray(), TimestampSentinel, TraceSentinelPrefix, 100, spansPerTrace: 10)];
     }
 
     private static Resource Resource(string instance) => new()

@@ -13,10 +13,13 @@ internal sealed class PatchablePayload
     private readonly int[] _timestampOffsets;
     private readonly int[] _traceIdOffsets;
 
-    public PatchablePayload(byte[] template, ulong timestampSentinel, byte[]? traceIdSentinelPrefix, int items)
+    private readonly int _spansPerTrace;
+
+    public PatchablePayload(byte[] template, ulong timestampSentinel, byte[]? traceIdSentinelPrefix, int items, int spansPerTrace = 1)
     {
         _template = template;
         Items = items;
+        _spansPerTrace = spansPerTrace;
         _timestampOffsets = FindAll(template, BitConverter.GetBytes(timestampSentinel));
         _traceIdOffsets = traceIdSentinelPrefix is null ? [] : FindAll(template, traceIdSentinelPrefix);
         if (_timestampOffsets.Length == 0)
@@ -41,9 +44,9 @@ internal sealed class PatchablePayload
 
         for (var i = 0; i < _traceIdOffsets.Length; i++)
         {
-            // Bytes 0-7 carry a per-request counter, 8-11 the span's index: unique per run.
+            // Bytes 0-7 carry a per-request counter, 8-11 the trace's index in the request: unique per run.
             BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(_traceIdOffsets[i]), traceCounter);
-            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(_traceIdOffsets[i] + 8), i);
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(_traceIdOffsets[i] + 8), i / _spansPerTrace);
         }
     }
 
