@@ -153,67 +153,10 @@ internal sealed class BoundedGzipCompressionProvider(long maxDecompressedBytes) 
         new GZipStream(stream, compressionLevel ?? CompressionLevel.Fastest, leaveOpen: true);
 
     public Stream CreateDecompressionStream(Stream stream) =>
-        new BoundedInflateStream(new GZipStream(stream, CompressionMode.Decompress), maxDecompressedBytes);
-
-    private sealed class BoundedInflateStream(Stream inner, long limit) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => _read;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int read;
-            try
-            {
-                read = inner.Read(buffer);
-            }
-            catch (InvalidDataException ex)
-            {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid gzip message: {ex.Message}"));
-            }
-
-            _read += read;
-            if (_read > limit)
-            {
-                throw new RpcException(new Status(StatusCode.ResourceExhausted, $"message inflates to more than {limit} bytes (the limit after gzip decompression)"));
-            }
-
-            return read;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
+        new CappedStream(
+            new GZipStream(stream, CompressionMode.Decompress),
+            maxDecompressedBytes,
+            limit => new RpcException(new Status(StatusCode.ResourceExhausted, $"message inflates to more than {limit} bytes (the limit after gzip decompression)")),
+            invalid => new RpcException(new Status(StatusCode.InvalidArgument, $"invalid gzip message: {invalid.Message}")),
+            ownsInner: true);
 }
