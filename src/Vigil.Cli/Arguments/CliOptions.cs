@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Vigil.Core.Time;
 
 namespace Vigil.Cli.Arguments;
 
@@ -14,7 +15,7 @@ internal static class CliOptions
         CustomParser = result =>
         {
             var text = result.Tokens[0].Value;
-            if (TimeText.TryParse(text, out var instant))
+            if (TimestampParser.TryParse(text, out var instant, out _))
             {
                 return instant;
             }
@@ -32,7 +33,7 @@ internal static class CliOptions
         CustomParser = result =>
         {
             var text = result.Tokens[0].Value;
-            if (DurationText.TryParse(text, out var duration) && (allowZero || duration > TimeSpan.Zero))
+            if (DurationParser.TryParse(text, out var duration, out _, allowBareSeconds: false) && (allowZero || duration > TimeSpan.Zero))
             {
                 return duration;
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Vigil.Core.Time;
 
 namespace Vigil.Cli.Arguments;
 
@@ -44,7 +45,7 @@ internal sealed class TimeWindow
     }
 
     private static DateTimeOffset? Parsed(OptionResult? option) =>
-        option is { Tokens.Count: > 0 } && TimeText.TryParse(option.Tokens[0].Value, out var instant) ? instant : null;
+        option is { Tokens.Count: > 0 } && TimestampParser.TryParse(option.Tokens[0].Value, out var instant, out _) ? instant : null;
 
     /// <summary>The window the user asked for; <c>--since</c> counts back from <paramref name="now"/>.</summary>
     public (DateTimeOffset? Start, DateTimeOffset? End) Resolve(ParseResult parseResult, DateTimeOffset now) =>

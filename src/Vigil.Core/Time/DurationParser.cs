@@ -3,37 +3,49 @@ using System.Globalization;
 namespace Vigil.Core.Time;
 
 /// <summary>
-/// Parses durations the way Prometheus writes them: one or more number-unit pairs such as <c>250ms</c>, <c>90s</c>,
-/// <c>1h30m</c>, <c>15d</c>, <c>2w</c>, <c>1y</c> (units ms, s, m, h, d, w, y; a year is 365 days). A plain number is
+/// Parses durations the way Prometheus writes them: number-unit pairs from the largest unit to the smallest, each unit
+/// at most once, such as <c>250ms</c>, <c>90s</c>, <c>1h30m</c>, <c>15d</c>, <c>2w</c>, <c>1y</c> (units y, w, d, h, m, s,
+/// ms; a year is 365 days). Where <c>allowBareSeconds</c> is set (the HTTP API, like Prometheus's), a plain number is
 /// seconds and may have a fraction (<c>0.5</c>).
 /// </summary>
 public static class DurationParser
 {
+    private static readonly (string Unit, long Ticks)[] Units =
+    [
+        ("y", TimeSpan.TicksPerDay * 365),
+        ("w", TimeSpan.TicksPerDay * 7),
+        ("d", TimeSpan.TicksPerDay),
+        ("h", TimeSpan.TicksPerHour),
+        ("m", TimeSpan.TicksPerMinute),
+        ("s", TimeSpan.TicksPerSecond),
+        ("ms", TimeSpan.TicksPerMillisecond),
+    ];
+
     /// <summary>Parses a duration, or returns false with a reason.</summary>
-    public static bool TryParse(string? text, out TimeSpan duration, out string error)
+    public static bool TryParse(string? text, out TimeSpan duration, out string error, bool allowBareSeconds = true)
     {
         duration = TimeSpan.Zero;
         error = string.Empty;
-        if (string.IsNullOrWhiteSpace(text))
+        if (string.IsNullOrEmpty(text))
         {
             error = "empty duration";
             return false;
         }
 
-        text = text.Trim();
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        if (allowBareSeconds && double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
         {
-            if (double.IsNaN(seconds) || double.IsInfinity(seconds) || seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
+            if (!double.IsFinite(seconds) || seconds * TimeSpan.TicksPerSecond >= TimeSpan.MaxValue.Ticks)
             {
-                error = $"'{text}' is not a valid duration";
+                error = $"'{text}' is too long a duration";
                 return false;
             }
 
-            duration = TimeSpan.FromSeconds(seconds);
+            duration = TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
             return true;
         }
 
-        var total = 0L;
+        long total = 0;
+        var lastUnit = -1;
         var i = 0;
         while (i < text.Length)
         {
@@ -55,26 +67,23 @@ public static class DurationParser
                 i++;
             }
 
-            long unitMs = text.AsSpan(unitStart, i - unitStart) switch
+            var unit = Array.FindIndex(Units, u => text.AsSpan(unitStart, i - unitStart).SequenceEqual(u.Unit));
+            if (unit < 0)
             {
-                "ms" => 1,
-                "s" => 1000,
-                "m" => 60_000,
-                "h" => 3_600_000,
-                "d" => 86_400_000,
-                "w" => 7 * 86_400_000L,
-                "y" => 365 * 86_400_000L,
-                _ => -1,
-            };
-            if (unitMs < 0)
-            {
-                error = $"'{text}' has an unknown unit '{text[unitStart..i]}' (use ms, s, m, h, d, w, y)";
+                error = $"'{text}' has an unknown unit '{text[unitStart..i]}' (use y, w, d, h, m, s, ms)";
                 return false;
             }
 
+            if (unit <= lastUnit)
+            {
+                error = $"'{text}' repeats a unit or is not ordered from the largest unit to the smallest";
+                return false;
+            }
+
+            lastUnit = unit;
             try
             {
-                total = checked(total + checked(amount * unitMs));
+                total = checked(total + checked(amount * Units[unit].Ticks));
             }
             catch (OverflowException)
             {
@@ -83,7 +92,7 @@ public static class DurationParser
             }
         }
 
-        duration = TimeSpan.FromMilliseconds(total);
+        duration = TimeSpan.FromTicks(total);
         return true;
     }
 

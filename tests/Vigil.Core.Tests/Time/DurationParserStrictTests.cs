@@ -1,8 +1,8 @@
-using Vigil.Cli.Arguments;
+using Vigil.Core.Time;
 
-namespace Vigil.Cli.Tests.Arguments;
+namespace Vigil.Core.Tests.Time;
 
-public sealed class DurationTextTests
+public sealed class DurationParserStrictTests
 {
     [Theory]
     [InlineData("250ms", 250)]
@@ -16,7 +16,7 @@ public sealed class DurationTextTests
     [InlineData("1y", 31_536_000_000)]
     public void TryParse_PrometheusDuration_ReturnsIt(string text, long milliseconds)
     {
-        Assert.True(DurationText.TryParse(text, out var duration));
+        Assert.True(DurationParser.TryParse(text, out var duration, out _, allowBareSeconds: false));
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
     }
 
@@ -36,6 +36,6 @@ public sealed class DurationTextTests
     [InlineData("9999999y")]
     public void TryParse_NotADuration_ReturnsFalse(string? text)
     {
-        Assert.False(DurationText.TryParse(text, out _));
+        Assert.False(DurationParser.TryParse(text, out _, out _, allowBareSeconds: false));
     }
 }

@@ -1,8 +1,8 @@
-using Vigil.Cli.Arguments;
+using Vigil.Core.Time;
 
-namespace Vigil.Cli.Tests.Arguments;
+namespace Vigil.Core.Tests.Time;
 
-public sealed class TimeTextTests
+public sealed class TimestampParserTests
 {
     [Theory]
     [InlineData("2025-03-01T12:00:00Z", "2025-03-01T12:00:00.0000000+00:00")]
@@ -14,7 +14,7 @@ public sealed class TimeTextTests
     [InlineData("0", "1970-01-01T00:00:00.0000000+00:00")]
     public void TryParse_Rfc3339OrUnixSeconds_ReturnsInstant(string text, string expected)
     {
-        Assert.True(TimeText.TryParse(text, out var instant));
+        Assert.True(TimestampParser.TryParse(text, out var instant, out _));
         Assert.Equal(DateTimeOffset.ParseExact(expected, "O", System.Globalization.CultureInfo.InvariantCulture), instant);
     }
 
@@ -29,6 +29,6 @@ public sealed class TimeTextTests
     [InlineData("99999999999999")]
     public void TryParse_Other_ReturnsFalse(string text)
     {
-        Assert.False(TimeText.TryParse(text, out _));
+        Assert.False(TimestampParser.TryParse(text, out _, out _));
     }
 }
