@@ -293,16 +293,14 @@ internal sealed class CommitLoop
             }
         }
 
-        var records = batch.Logs.Count + batch.Spans.Count;
-        var bytesEach = records == 0 ? 0 : (request.LogsAndSpans?.Length ?? 0) / records;
         for (var i = 0; i < batch.Logs.Count; i++)
         {
-            head.AddLog(request.FirstLogSeq + i, batch.Logs[i], bytesEach);
+            head.AddLog(request.FirstLogSeq + i, batch.Logs[i]);
         }
 
         foreach (var span in batch.Spans)
         {
-            head.AddSpan(span, bytesEach);
+            head.AddSpan(span);
         }
 
         head.MarkWritten(nowMs);

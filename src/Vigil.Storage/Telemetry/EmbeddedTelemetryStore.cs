@@ -264,16 +264,14 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
                 replayed.AppendSample(series, sample.TimestampMs, sample.Value);
             }
 
-            var records = batch.Logs.Count + batch.Spans.Count;
-            var bytesEach = records == 0 ? 0 : batch.LogsAndSpansBytes / records;
             for (var i = 0; i < batch.Logs.Count; i++)
             {
-                replayed.AddLog(batch.FirstLogSeq + i, batch.Logs[i], bytesEach);
+                replayed.AddLog(batch.FirstLogSeq + i, batch.Logs[i]);
             }
 
             foreach (var span in batch.Spans)
             {
-                replayed.AddSpan(span, bytesEach);
+                replayed.AddSpan(span);
             }
 
             nextLogSeq = Math.Max(nextLogSeq, batch.FirstLogSeq + batch.Logs.Count);
@@ -451,6 +449,11 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         StoreLog.BlockWritten(_logger, block.Name, content.Series.Count, block.Meta.SampleCount, block.Meta.LogCount, block.Meta.SpanCount,
             block.SizeBytes, elapsedMs, reason);
+
+        // The frozen head (up to MaxHeadBytes of long-lived, gen2 objects) just became garbage. Server GC would let it sit
+        // until the gen2 budget runs out, growing the process to several times the bound; ask for a background (not
+        // blocking) gen2 collection, which the runtime skips when it would not be productive.
+        GC.Collect(2, GCCollectionMode.Optimized, blocking: false, compacting: false);
     }
 
     /// <summary>Deletes blocks older than the retention age, then the oldest blocks while disk use exceeds the retention bytes.</summary>

@@ -15,7 +15,7 @@ public sealed class TelemetryStoreOptionsTests
         Assert.Equal(500_000, options.MaxSeries);
         Assert.Equal(64L << 20, options.MaxPendingWriteBytes);
         Assert.Equal(TimeSpan.FromHours(2), options.BlockDuration);
-        Assert.Equal(1L << 30, options.MaxHeadBytes);
+        Assert.Equal(512L << 20, options.MaxHeadBytes);
     }
 
     [Fact]

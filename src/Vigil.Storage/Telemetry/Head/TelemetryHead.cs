@@ -11,8 +11,6 @@ namespace Vigil.Storage.Telemetry.Head;
 /// </summary>
 internal sealed class TelemetryHead : IPostingsIndex
 {
-    private const int LogOverheadBytes = 200;
-    private const int SpanOverheadBytes = 300;
     private readonly ConcurrentDictionary<LabelSet, MemSeries> _byLabels = new();
     private readonly ReaderWriterLockSlim _indexLock = new(LockRecursionPolicy.NoRecursion);
     private readonly List<MemSeries> _series = [];
@@ -102,16 +100,20 @@ internal sealed class TelemetryHead : IPostingsIndex
         Volatile.Write(ref _sampleCount, _sampleCount + 1);
     }
 
-    public void AddLog(long seq, LogRecord record, int encodedBytes)
+    public void AddLog(long seq, LogRecord record)
     {
         Logs.Add(seq, record);
-        AddBytes(LogOverheadBytes + (2L * encodedBytes));
+
+        // The head index of logs adds a few references per record on top of the record itself.
+        AddBytes(HeapSize.Of(record) + 32);
     }
 
-    public void AddSpan(SpanRecord span, int encodedBytes)
+    public void AddSpan(SpanRecord span)
     {
         Spans.Add(span);
-        AddBytes(SpanOverheadBytes + (2L * encodedBytes));
+
+        // The trace index and running trace summaries add roughly this much per span on top of the span itself.
+        AddBytes(HeapSize.Of(span) + 96);
     }
 
     /// <summary>Notes the time of the first write; only the commit loop (or replay) calls this.</summary>
