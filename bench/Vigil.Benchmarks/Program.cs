@@ -5,11 +5,23 @@ using Vigil.Benchmarks.Intake;
 
 // Usage: Vigil.Benchmarks intake [--signal metrics|logs|spans|all] [--seconds 60] [--warmup 5] [--concurrency 32] [--vigil PATH/vigil.dll]
 // Starts a real `vigil serve` on a temporary data folder (durability on), drives it, prints a Markdown table row per signal.
+// Or: Vigil.Benchmarks victoriametrics [--seconds 60] [--warmup 5] [--concurrency 32] [--binary /usr/bin/victoria-metrics]
+// Starts Debian's VictoriaMetrics on a free loopback port and sends it the same 10,000 series through its import API.
 var options = ParseOptions(args);
-if (args.Length == 0 || args[0] != "intake")
+if (args.Length == 0 || args[0] is not ("intake" or "victoriametrics"))
 {
     Console.Error.WriteLine("usage: Vigil.Benchmarks intake [--signal metrics|logs|spans|all] [--seconds 60] [--warmup 5] [--concurrency 32] [--vigil PATH/vigil.dll]");
+    Console.Error.WriteLine("       Vigil.Benchmarks victoriametrics [--seconds 60] [--warmup 5] [--concurrency 32] [--binary /usr/bin/victoria-metrics]");
     return 3;
+}
+
+if (args[0] == "victoriametrics")
+{
+    return await VictoriaMetricsAnchor.RunAsync(
+        options.GetValueOrDefault("binary", "/usr/bin/victoria-metrics"),
+        int.Parse(options.GetValueOrDefault("seconds", "60"), CultureInfo.InvariantCulture),
+        int.Parse(options.GetValueOrDefault("warmup", "5"), CultureInfo.InvariantCulture),
+        int.Parse(options.GetValueOrDefault("concurrency", "32"), CultureInfo.InvariantCulture));
 }
 
 var signals = options.GetValueOrDefault("signal", "all") == "all" ? new[] { "metrics", "logs", "spans" } : [options["signal"]];

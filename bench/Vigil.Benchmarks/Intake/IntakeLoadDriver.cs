@@ -10,15 +10,21 @@ namespace Vigil.Benchmarks.Intake;
 /// reports items per second, Vigil's CPU and the driver's CPU separately, and Vigil's peak resident memory.
 /// Durability stays on: every 200 means the batch was fsynced.
 /// </summary>
-internal sealed class IntakeLoadDriver(Uri otlpHttp, int vigilPid, int concurrency)
+internal sealed class IntakeLoadDriver(Uri target, int serverPid, int concurrency)
 {
     public sealed record Result(string Signal, double Seconds, long Items, long Requests, long Errors, double ItemsPerSecond, double VigilCpuPercent, double DriverCpuPercent, long VigilPeakRssBytes);
 
     public async Task<Result> RunAsync(string signal, IReadOnlyList<PatchablePayload> payloads, TimeSpan warmup, TimeSpan duration)
     {
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-        using var client = new HttpClient(handler) { BaseAddress = otlpHttp, Timeout = TimeSpan.FromSeconds(60) };
         var path = signal switch { "metrics" => "/v1/metrics", "logs" => "/v1/logs", _ => "/v1/traces" };
+        return await RunAsync(signal, path, "application/x-protobuf", payloads, warmup, duration);
+    }
+
+    /// <summary>Posts <paramref name="payloads"/> to <paramref name="path"/>; a 2xx answer counts its items as accepted.</summary>
+    public async Task<Result> RunAsync(string signal, string path, string contentType, IReadOnlyList<PatchablePayload> payloads, TimeSpan warmup, TimeSpan duration)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        using var client = new HttpClient(handler) { BaseAddress = target, Timeout = TimeSpan.FromSeconds(60) };
         long items = 0, requests = 0, errors = 0, sequence = 0;
         var measuring = false;
         var baseNano = (ulong)((TimeProvider.System.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100);
@@ -37,9 +43,9 @@ internal sealed class IntakeLoadDriver(Uri otlpHttp, int vigilPid, int concurren
                 // Each round of templates moves time forward by 1 ms, so every series gets strictly newer samples.
                 payload.Render(buffer, baseNano + (ulong)(n / payloads.Count) * 1_000_000UL, n);
                 using var content = new ByteArrayContent(buffer, 0, payload.Length);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+                content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
                 using var response = await client.PostAsync(path, content);
-                var ok = response.StatusCode == HttpStatusCode.OK;
+                var ok = response.IsSuccessStatusCode;
                 if (Volatile.Read(ref measuring))
                 {
                     Interlocked.Increment(ref requests);
@@ -56,19 +62,19 @@ internal sealed class IntakeLoadDriver(Uri otlpHttp, int vigilPid, int concurren
         }).ToList();
 
         await Task.Delay(warmup);
-        vigilCpuStart = ProcessCpu(vigilPid);
+        vigilCpuStart = ProcessCpu(serverPid);
         driverCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         measureClock.Start();
         Volatile.Write(ref measuring, true);
         await Task.Delay(duration);
         Volatile.Write(ref measuring, false);
         measureClock.Stop();
-        var vigilCpu = ProcessCpu(vigilPid) - vigilCpuStart;
+        var vigilCpu = ProcessCpu(serverPid) - vigilCpuStart;
         var driverCpu = Process.GetCurrentProcess().TotalProcessorTime - driverCpuStart;
         await Task.WhenAll(workers);
 
         var seconds = measureClock.Elapsed.TotalSeconds;
-        return new Result(signal, seconds, items, requests, errors, items / seconds, 100 * vigilCpu.TotalSeconds / seconds, 100 * driverCpu.TotalSeconds / seconds, PeakRss(vigilPid));
+        return new Result(signal, seconds, items, requests, errors, items / seconds, 100 * vigilCpu.TotalSeconds / seconds, 100 * driverCpu.TotalSeconds / seconds, PeakRss(serverPid));
     }
 
     /// <summary>User plus system CPU of a process, from /proc/PID/stat (clock ticks of 1/100 s).</summary>

@@ -51,6 +51,33 @@ internal static class IntakeWorkload
         return payloads;
     }
 
+    /// <summary>
+    /// The same 10,000 series and values as <see cref="Metrics"/>, in the Prometheus text format with millisecond
+    /// timestamps, for VictoriaMetrics' <c>/api/v1/import/prometheus</c>: the anchor measured side by side. Labels are
+    /// those Vigil gives the OTLP points (name, job, instance, the four promoted labels, route, status).
+    /// </summary>
+    public static IReadOnlyList<PatchablePayload> MetricsAsPrometheusText()
+    {
+        const string sentinel = "9999999999999";
+        var payloads = new List<PatchablePayload>();
+        for (var instance = 0; instance < 10; instance++)
+        {
+            var text = new System.Text.StringBuilder();
+            for (var metric = 0; metric < 10; metric++)
+            {
+                for (var combo = 0; combo < 100; combo++)
+                {
+                    text.Append(System.Globalization.CultureInfo.InvariantCulture,
+                        $"bench_metric_{metric}{{job=\"bench\",instance=\"instance-{instance}\",service_name=\"bench\",service_version=\"1.0.0\",deployment_environment_name=\"bench\",service_instance_id=\"instance-{instance}\",route=\"/api/v{combo % 10}\",status=\"{200 + (combo / 10)}\"}} {(combo * 1.5) + metric} {sentinel}\n");
+                }
+            }
+
+            payloads.Add(PatchablePayload.Text(System.Text.Encoding.ASCII.GetBytes(text.ToString()), sentinel, 1000));
+        }
+
+        return payloads;
+    }
+
     public static IReadOnlyList<PatchablePayload> Logs()
     {
         var scope = new ScopeLogs { Scope = new InstrumentationScope { Name = "bench" } };

@@ -15,12 +15,26 @@ internal sealed class PatchablePayload
 
     private readonly int _spansPerTrace;
 
+    private readonly int _timestampWidth;
+    private readonly bool _textTimestamps;
+
     public PatchablePayload(byte[] template, ulong timestampSentinel, byte[]? traceIdSentinelPrefix, int items, int spansPerTrace = 1)
+        : this(template, BitConverter.GetBytes(timestampSentinel), textTimestamps: false, traceIdSentinelPrefix, items, spansPerTrace)
+    {
+    }
+
+    /// <summary>A text template (Prometheus exposition) whose timestamps are 13 ASCII digits of Unix milliseconds.</summary>
+    public static PatchablePayload Text(byte[] template, string timestampSentinel, int items) =>
+        new(template, System.Text.Encoding.ASCII.GetBytes(timestampSentinel), textTimestamps: true, null, items, 1);
+
+    private PatchablePayload(byte[] template, byte[] timestampSentinel, bool textTimestamps, byte[]? traceIdSentinelPrefix, int items, int spansPerTrace)
     {
         _template = template;
         Items = items;
         _spansPerTrace = spansPerTrace;
-        _timestampOffsets = FindAll(template, BitConverter.GetBytes(timestampSentinel));
+        _textTimestamps = textTimestamps;
+        _timestampWidth = timestampSentinel.Length;
+        _timestampOffsets = FindAll(template, timestampSentinel);
         _traceIdOffsets = traceIdSentinelPrefix is null ? [] : FindAll(template, traceIdSentinelPrefix);
         if (_timestampOffsets.Length == 0)
         {
@@ -39,7 +53,14 @@ internal sealed class PatchablePayload
         _template.CopyTo(buffer, 0);
         foreach (var offset in _timestampOffsets)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(offset), unixNano);
+            if (_textTimestamps)
+            {
+                (unixNano / 1_000_000).TryFormat(buffer.AsSpan(offset, _timestampWidth), out _, "D13", System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(offset), unixNano);
+            }
         }
 
         for (var i = 0; i < _traceIdOffsets.Length; i++)
