@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -169,8 +170,11 @@ public sealed class VigilServerProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await kill!.WaitForExitAsync();
+            if (SendSignal(_process.Id, SigTerm) != 0)
+            {
+                throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}");
+            }
+
             using var cts = new CancellationTokenSource(timeout);
             await _process.WaitForExitAsync(cts.Token);
         }
@@ -194,6 +198,12 @@ public sealed class VigilServerProcess : IAsyncDisposable
             }
         }
     }
+
+    private const int SigTerm = 15;
+
+    // libc's kill(2): no dependency on the procps `kill` binary, which minimal images lack.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private static void Append(StringBuilder output, string? line)
     {
