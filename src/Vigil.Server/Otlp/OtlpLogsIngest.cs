@@ -19,28 +19,7 @@ internal sealed class OtlpLogsIngest(ITelemetryWriter writer, IntakeOptions opti
     {
         var rejections = new Rejections();
         var records = Convert(request, rejections);
-        if (records.Count > 0)
-        {
-            try
-            {
-                await writer.AppendAsync(TelemetryBatch.OfLogs(records), cancellationToken).ConfigureAwait(false);
-            }
-            catch (StoreOverloadedException ex)
-            {
-                metrics.IntakeRejected(OtlpConstants.Logs, OtlpConstants.Reasons.Overloaded, records.Count);
-                metrics.IntakeRequest(OtlpConstants.Outcomes.Overloaded);
-                return IngestOutcome.Overloaded(ex.Message, ex.RetryAfter);
-            }
-        }
-
-        metrics.IntakeAccepted(OtlpConstants.Logs, transport, records.Count);
-        foreach (var (reason, count) in rejections.ByReason)
-        {
-            metrics.IntakeRejected(OtlpConstants.Logs, reason, count);
-        }
-
-        metrics.IntakeRequest(rejections.Count == 0 ? OtlpConstants.Outcomes.Ok : OtlpConstants.Outcomes.Partial);
-        return new IngestOutcome(IngestStatus.Accepted, rejections.Count, rejections.FirstMessage, TimeSpan.Zero);
+        return await IngestAppend.AppendAsync(writer, metrics, OtlpConstants.Logs, transport, TelemetryBatch.OfLogs(records), records.Count, rejections, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Converts and validates a request without storing it.</summary>

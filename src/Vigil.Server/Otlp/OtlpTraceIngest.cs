@@ -19,30 +19,15 @@ internal sealed class OtlpTraceIngest(ITelemetryWriter writer, SpanMetricsAggreg
     {
         var rejections = new Rejections();
         var spans = Convert(request, rejections);
-        if (spans.Count > 0)
-        {
-            try
-            {
-                await writer.AppendAsync(TelemetryBatch.OfSpans(spans), cancellationToken).ConfigureAwait(false);
-            }
-            catch (StoreOverloadedException ex)
-            {
-                metrics.IntakeRejected(OtlpConstants.Traces, OtlpConstants.Reasons.Overloaded, spans.Count);
-                metrics.IntakeRequest(OtlpConstants.Outcomes.Overloaded);
-                return IngestOutcome.Overloaded(ex.Message, ex.RetryAfter);
-            }
+        var outcome = await IngestAppend.AppendAsync(writer, metrics, OtlpConstants.Traces, transport, TelemetryBatch.OfSpans(spans), spans.Count, rejections, cancellationToken).ConfigureAwait(false);
 
+        // Counted only once the spans are durable, so a retried request is not counted twice.
+        if (outcome.Status == IngestStatus.Accepted)
+        {
             ObserveSpanMetrics(spans);
         }
 
-        metrics.IntakeAccepted(OtlpConstants.Traces, transport, spans.Count);
-        foreach (var (reason, count) in rejections.ByReason)
-        {
-            metrics.IntakeRejected(OtlpConstants.Traces, reason, count);
-        }
-
-        metrics.IntakeRequest(rejections.Count == 0 ? OtlpConstants.Outcomes.Ok : OtlpConstants.Outcomes.Partial);
-        return new IngestOutcome(IngestStatus.Accepted, rejections.Count, rejections.FirstMessage, TimeSpan.Zero);
+        return outcome;
     }
 
     /// <summary>Converts and validates a request without storing it.</summary>

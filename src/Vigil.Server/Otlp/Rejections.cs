@@ -1,3 +1,5 @@
+using Vigil.Core.Telemetry;
+
 namespace Vigil.Server.Otlp;
 
 /// <summary>
@@ -61,4 +63,47 @@ internal enum IngestStatus
 internal readonly record struct IngestOutcome(IngestStatus Status, long Rejected, string? Message, TimeSpan RetryAfter)
 {
     public static IngestOutcome Overloaded(string message, TimeSpan retryAfter) => new(IngestStatus.Overloaded, 0, message, retryAfter);
+}
+
+/// <summary>The last step of logs and traces intake, shared by both signals: append, then account the request.</summary>
+internal static class IngestAppend
+{
+    /// <summary>
+    /// Appends <paramref name="batch"/> (of <paramref name="items"/> log records or spans) when it is not empty, and
+    /// counts accepted, rejected and overloaded items in <see cref="Diagnostics.VigilMetrics"/>. A full store becomes an
+    /// <see cref="IngestStatus.Overloaded"/> outcome; otherwise the outcome carries the rejections as partial success.
+    /// </summary>
+    public static async ValueTask<IngestOutcome> AppendAsync(
+        ITelemetryWriter writer,
+        Diagnostics.VigilMetrics metrics,
+        string signal,
+        string transport,
+        TelemetryBatch batch,
+        int items,
+        Rejections rejections,
+        CancellationToken cancellationToken)
+    {
+        if (items > 0)
+        {
+            try
+            {
+                await writer.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreOverloadedException ex)
+            {
+                metrics.IntakeRejected(signal, OtlpConstants.Reasons.Overloaded, items);
+                metrics.IntakeRequest(OtlpConstants.Outcomes.Overloaded);
+                return IngestOutcome.Overloaded(ex.Message, ex.RetryAfter);
+            }
+        }
+
+        metrics.IntakeAccepted(signal, transport, items);
+        foreach (var (reason, count) in rejections.ByReason)
+        {
+            metrics.IntakeRejected(signal, reason, count);
+        }
+
+        metrics.IntakeRequest(rejections.Count == 0 ? OtlpConstants.Outcomes.Ok : OtlpConstants.Outcomes.Partial);
+        return new IngestOutcome(IngestStatus.Accepted, rejections.Count, rejections.FirstMessage, TimeSpan.Zero);
+    }
 }
