@@ -13,27 +13,29 @@ namespace Vigil.Server.Configuration;
 /// </summary>
 internal static class OptionsBinder
 {
-    public static void Bind(IConfigurationSection section, object target, List<string> errors)
+    /// <summary>Binds <paramref name="section"/> onto <paramref name="target"/>; errors name settings as <c>path.key</c> in camelCase, however they were spelled (environment variables are upper case).</summary>
+    public static void Bind(IConfigurationSection section, object target, string path, List<string> errors)
     {
         var properties = target.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite || !IsScalar(p.PropertyType))
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var child in section.GetChildren())
         {
-            var path = DisplayPath(child.Path);
             if (!properties.TryGetValue(child.Key, out var property))
             {
                 var known = string.Join(", ", properties.Keys.Select(ToCamel).Order(StringComparer.Ordinal));
-                errors.Add($"{path}: unknown setting (known: {known})");
+                errors.Add($"{path}.{child.Key}: unknown setting (known: {known})");
                 continue;
             }
+
+            var childPath = path + "." + ToCamel(property.Name);
 
             if (!IsScalar(property.PropertyType))
             {
                 var nested = property.GetValue(target);
                 if (nested is not null)
                 {
-                    Bind(child, nested, errors);
+                    Bind(child, nested, childPath, errors);
                 }
 
                 continue;
@@ -43,7 +45,7 @@ internal static class OptionsBinder
             {
                 if (child.GetChildren().Any())
                 {
-                    errors.Add($"{path}: expected a single value, found a section");
+                    errors.Add($"{childPath}: expected a single value, found a section");
                 }
 
                 continue;
@@ -55,13 +57,10 @@ internal static class OptionsBinder
             }
             else
             {
-                errors.Add($"{path}: {reason}");
+                errors.Add($"{childPath}: {reason}");
             }
         }
     }
-
-    /// <summary>Shows a configuration path the way a user writes it in vigil.yaml: <c>storage.retentionAge</c>.</summary>
-    public static string DisplayPath(string path) => string.Join('.', path.Split(':').Select(ToCamel));
 
     private static string ToCamel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 

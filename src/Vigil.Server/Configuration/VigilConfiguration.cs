@@ -14,12 +14,27 @@ public static class VigilConfiguration
     public const string DefaultFile = "vigil.yaml";
 
     /// <summary>Loads and validates the configuration; <paramref name="errors"/> is empty on success.</summary>
-    public static VigilOptions Load(ServeArguments arguments, out IReadOnlyList<string> errors)
+    public static VigilOptions Load(ServeArguments arguments, out IReadOnlyList<string> errors) =>
+        Load(arguments, environment: null, out errors);
+
+    /// <summary>As <see cref="Load(ServeArguments, out IReadOnlyList{string})"/>, reading <c>VIGIL__*</c> from <paramref name="environment"/> instead of the process (for tests).</summary>
+    internal static VigilOptions Load(ServeArguments arguments, IReadOnlyDictionary<string, string>? environment, out IReadOnlyList<string> errors)
     {
+        const string prefix = "VIGIL__";
         var found = new List<string>();
         var builder = new ConfigurationBuilder();
         builder.Add(new YamlConfigurationSource(arguments.ConfigFile ?? DefaultFile, optional: arguments.ConfigFile is null, found));
-        builder.AddEnvironmentVariables("VIGIL__");
+        if (environment is null)
+        {
+            builder.AddEnvironmentVariables(prefix);
+        }
+        else
+        {
+            builder.AddInMemoryCollection(environment
+                .Where(e => e.Key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Select(e => new KeyValuePair<string, string?>(e.Key[prefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal), e.Value)));
+        }
+
         var flags = new Dictionary<string, string?>();
         AddFlag(flags, "server:dataDirectory", arguments.DataDirectory);
         AddFlag(flags, "server:listen", arguments.Listen);
@@ -35,11 +50,12 @@ public static class VigilConfiguration
             var target = options.Section(section.Key);
             if (target is null)
             {
-                found.Add($"{OptionsBinder.DisplayPath(section.Path)}: unknown section (known: {string.Join(", ", VigilOptions.SectionNames)})");
+                found.Add($"{section.Key}: unknown section (known: {string.Join(", ", VigilOptions.SectionNames)})");
                 continue;
             }
 
-            OptionsBinder.Bind(section, target, found);
+            var name = VigilOptions.SectionNames.First(n => string.Equals(n, section.Key, StringComparison.OrdinalIgnoreCase));
+            OptionsBinder.Bind(section, target, name, found);
         }
 
         options.Validate(found);

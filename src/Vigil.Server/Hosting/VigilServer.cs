@@ -171,6 +171,9 @@ public static partial class VigilServer
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+
+        // A failed start (address in use) is reported by RunAsync in one line; the host's own stack trace adds nothing.
+        logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         logging.AddFilter("Grpc", LogLevel.Warning);
     }
 

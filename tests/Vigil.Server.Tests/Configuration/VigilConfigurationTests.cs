@@ -56,6 +56,25 @@ public sealed class VigilConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Load_EnvironmentVariable_OverridesFileAndErrorsNameTheSettingInCamelCase()
+    {
+        var file = Write("storage:\n  retentionAge: 3d\n");
+        var environment = new Dictionary<string, string>
+        {
+            ["VIGIL__STORAGE__MAXSERIES"] = "42",
+            ["VIGIL__STORAGE__BLOCKDURATION"] = "banana",
+            ["OTHER__STORAGE__MAXSERIES"] = "7",
+        };
+
+        var options = VigilConfiguration.Load(new ServeArguments(ConfigFile: file), environment, out var errors);
+
+        Assert.Equal(42, options.Storage.MaxSeries);
+        Assert.Equal(TimeSpan.FromDays(3), options.Storage.RetentionAge);
+        Assert.Equal(TimeSpan.FromDays(3), options.Intake.MaxAge);
+        Assert.StartsWith("storage.blockDuration: 'banana'", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_NamedFileMissing_IsAnError()
     {
         VigilConfiguration.Load(new ServeArguments(ConfigFile: Path.Combine(_directory, "absent.yaml")), out var errors);
