@@ -21,10 +21,38 @@ public static class TelemetryEndpoints
     public static IEndpointRouteBuilder MapTelemetryEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1/telemetry").RequireScope(ApiKeyScope.Read).WithTags("Telemetry");
-        group.MapGet("/series", GetSeries).WithSummary("Series whose labels match every matcher of any match[] selector, with samples in [start, end].");
-        group.MapGet("/samples", GetSamples).WithSummary("Raw samples in [start, end] of every series matching any match[] selector.");
-        group.MapGet("/logs", GetLogs).WithSummary("Log records, newest first, filtered by service, environment, version, severity, time, text and trace id; paged.");
-        group.MapGet("/traces", ListTraces).WithSummary("Traces by service, operation, status, minimum duration and time range; newest first.");
+        (string, string)[] window =
+        [
+            ("match[]", "series selector, e.g. http_requests_total{job=\"api\"}; repeat for a union; at least one"),
+            ("start", "RFC 3339 or Unix seconds; default: end minus 1h"),
+            ("end", "RFC 3339 or Unix seconds; default: now"),
+            ("limit", "most series returned; default and cap: query.maxSeries"),
+        ];
+        group.MapGet("/series", GetSeries).WithSummary("Series whose labels match every matcher of any match[] selector, with samples in [start, end].")
+            .WithQueryParameters(window);
+        group.MapGet("/samples", GetSamples).WithSummary("Raw samples in [start, end] of every series matching any match[] selector.")
+            .WithQueryParameters(window);
+        group.MapGet("/logs", GetLogs).WithSummary("Log records, newest first, filtered by service, environment, version, severity, time, text and trace id; paged.")
+            .WithQueryParameters(
+                ("service", "service.name"),
+                ("environment", "deployment.environment.name (or deployment.environment)"),
+                ("version", "service.version"),
+                ("severity", "minimum severity: trace, debug, info, warn, error, fatal, or 1-24"),
+                ("start", "RFC 3339 or Unix seconds"),
+                ("end", "RFC 3339 or Unix seconds"),
+                ("contains", "case-insensitive text in the body"),
+                ("trace_id", "32 hex digits"),
+                ("limit", "records per page; default 100, cap query.maxPageSize"),
+                ("page_token", "nextPageToken of the previous page"));
+        group.MapGet("/traces", ListTraces).WithSummary("Traces by service, operation, status, minimum duration and time range; newest first.")
+            .WithQueryParameters(
+                ("service", "service.name of any span"),
+                ("operation", "span name of any span"),
+                ("status", "ok, error or unset: of any span"),
+                ("min_duration", "minimum trace duration, e.g. 250ms"),
+                ("start", "RFC 3339 or Unix seconds"),
+                ("end", "RFC 3339 or Unix seconds"),
+                ("limit", "traces returned; default 100, cap query.maxPageSize"));
         group.MapGet("/traces/{traceId}", GetTrace).WithSummary("Every span of one trace, by hex trace id.");
         return endpoints;
     }
