@@ -23,3 +23,6 @@ internal sealed class BadParameterException(string parameter, string reason) : E
 
     public string Reason { get; } = reason;
 }
+
+/// <summary>Thrown when a query's answer would pass a configured bound; turned into a 422 problem.</summary>
+internal sealed class QueryTooLargeException(string message) : Exception(message);

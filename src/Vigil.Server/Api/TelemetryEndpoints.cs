@@ -91,12 +91,19 @@ public static class TelemetryEndpoints
             var limit = query.Limit("limit", options.MaxSeries, options.MaxSeries);
             var seen = new HashSet<LabelSet>();
             var series = new List<SeriesSamplesDto>();
+            long samples = 0;
             foreach (var selector in selectors)
             {
                 foreach (var data in source.SelectSamples(selector, start, end, limit))
                 {
                     if (series.Count < limit && seen.Add(data.Labels))
                     {
+                        samples += data.Samples.Count;
+                        if (samples > options.MaxSamples)
+                        {
+                            throw new QueryTooLargeException($"the query would return more than {options.MaxSamples} samples (query.maxSamples); narrow the time window or the selector");
+                        }
+
                         series.Add(new SeriesSamplesDto(
                             TelemetryDtoMapper.ToDictionary(data.Labels),
                             data.Samples.Select(s => new SampleDto(s.TimestampMs, s.Value)).ToList()));
@@ -186,6 +193,10 @@ public static class TelemetryEndpoints
         catch (BadParameterException ex)
         {
             return ApiProblems.BadParameter(ex.Parameter, ex.Reason);
+        }
+        catch (QueryTooLargeException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Query too large", detail: ex.Message);
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
         {

@@ -46,4 +46,7 @@ public sealed class QueryOptions
 
     /// <summary>The most log records or traces in one page. Default 1,000.</summary>
     public int MaxPageSize { get; set; } = 1_000;
+
+    /// <summary>The most samples one raw query returns. Default 5,000,000: about 100 MB of JSON; narrow the window or the selector beyond.</summary>
+    public int MaxSamples { get; set; } = 5_000_000;
 }

@@ -58,6 +58,7 @@ public sealed class VigilOptions
         Positive("security.keyCacheSize", Security.KeyCacheSize, errors);
         Positive("query.maxSeries", Query.MaxSeries, errors);
         Positive("query.maxPageSize", Query.MaxPageSize, errors);
+        Positive("query.maxSamples", Query.MaxSamples, errors);
         if (Storage.DataDirectory != new TelemetryStoreOptions().DataDirectory)
         {
             errors.Add("storage.dataDirectory: not settable; telemetry lives in server.dataDirectory/telemetry");

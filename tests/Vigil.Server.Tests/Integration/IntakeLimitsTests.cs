@@ -61,4 +61,22 @@ public sealed class IntakeLimitsTests
         Assert.Contains("series limit", answer.PartialSuccess.ErrorMessage, StringComparison.Ordinal);
         Assert.Equal(10, await TelemetryApi.LastValueAsync(client, "limited_probe{point=\"0\"}"));
     }
+
+    [Fact]
+    public async Task SamplesQueryOverTheSampleBound_Answers422SayingWhy()
+    {
+        await using var vigil = await VigilServerProcess.StartAsync(environment: new Dictionary<string, string> { ["VIGIL__QUERY__MAXSAMPLES"] = "3" });
+        using var client = vigil.CreateClient();
+        var now = TimeProvider.System.GetUtcNow().AddSeconds(-10);
+        for (var i = 0; i < 4; i++)
+        {
+            var payload = OtlpPayloads.Gauges("bounded", now.AddSeconds(i), ("bounded_probe", "a", i));
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/metrics", OtlpPayloads.Protobuf(payload))).StatusCode);
+        }
+
+        var response = await client.GetAsync("/api/v1/telemetry/samples?match[]=bounded_probe");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("query.maxSamples", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
