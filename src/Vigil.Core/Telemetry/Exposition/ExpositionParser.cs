@@ -1,0 +1,50 @@
+namespace Vigil.Core.Telemetry.Exposition;
+
+/// <summary>
+/// Parses a Prometheus text (0.0.4) or OpenMetrics 1.0 text exposition, as Prometheus's scraper does. Never throws
+/// for bad input: every problem becomes an <see cref="ExpositionError"/> and fails the scrape.
+/// </summary>
+public static class ExpositionParser
+{
+    /// <summary>
+    /// The format for a response's <c>Content-Type</c>: <c>application/openmetrics-text</c> (any parameters, any
+    /// case) is OpenMetrics; anything else, including no header, is the Prometheus text format 0.0.4.
+    /// </summary>
+    public static ExpositionFormat FromContentType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return ExpositionFormat.PrometheusText;
+        }
+
+        var media = contentType.AsSpan();
+        var semicolon = media.IndexOf(';');
+        if (semicolon >= 0)
+        {
+            media = media[..semicolon];
+        }
+
+        return media.Trim().Equals("application/openmetrics-text", StringComparison.OrdinalIgnoreCase)
+            ? ExpositionFormat.OpenMetrics
+            : ExpositionFormat.PrometheusText;
+    }
+
+    /// <summary>
+    /// Parses one scrape body.
+    /// </summary>
+    /// <param name="utf8">The response body, as received.</param>
+    /// <param name="format">The format, usually from <see cref="FromContentType"/>.</param>
+    /// <param name="scrapeTimestampMs">The scrape time in Unix milliseconds, given to samples without a timestamp.</param>
+    /// <param name="options">Bounds; <see cref="ExpositionParserOptions.Default"/> when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">When an option is out of range (a caller bug, not bad input).</exception>
+    public static ExpositionResult Parse(
+        ReadOnlySpan<byte> utf8,
+        ExpositionFormat format,
+        long scrapeTimestampMs,
+        ExpositionParserOptions? options = null)
+    {
+        options ??= ExpositionParserOptions.Default;
+        options.Validate();
+        return new TextExpositionReader(format, scrapeTimestampMs, options).Read(utf8);
+    }
+}
