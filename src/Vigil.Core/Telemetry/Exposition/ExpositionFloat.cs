@@ -23,21 +23,12 @@ internal static class ExpositionFloat
             return false;
         }
 
-        // Hot path: small unsigned integers are exact in a double and make up most counter values.
-        if (s.Length <= 15)
+        // Hot path (Clinger's fast path): up to 15 significant digits and a power of ten up to 22 are both exact
+        // in a double, so one multiplication or division is correctly rounded. Covers nearly every real value
+        // without the general parser.
+        if (TryParseFast(s, out value))
         {
-            long n = 0;
-            var i = 0;
-            for (; i < s.Length && (uint)(s[i] - '0') <= 9; i++)
-            {
-                n = (n * 10) + (s[i] - '0');
-            }
-
-            if (i == s.Length)
-            {
-                value = n;
-                return true;
-            }
+            return true;
         }
 
         var start = 0;
@@ -83,6 +74,105 @@ internal static class ExpositionFloat
             return false;
         }
 
+        return true;
+    }
+
+    private static readonly double[] PowersOfTen =
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ];
+
+    private static bool TryParseFast(ReadOnlySpan<byte> s, out double value)
+    {
+        value = 0;
+        var i = 0;
+        var negative = false;
+        if (s[0] is (byte)'-' or (byte)'+')
+        {
+            negative = s[0] == '-';
+            i = 1;
+        }
+
+        long mantissa = 0;
+        var digits = 0;
+        var fractionDigits = 0;
+        var sawPoint = false;
+        for (; i < s.Length; i++)
+        {
+            var b = s[i];
+            if ((uint)(b - '0') <= 9)
+            {
+                if (++digits > 15)
+                {
+                    return false;
+                }
+
+                mantissa = (mantissa * 10) + (b - '0');
+                if (sawPoint)
+                {
+                    fractionDigits++;
+                }
+            }
+            else if (b == '.' && !sawPoint)
+            {
+                sawPoint = true;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        if (digits == 0)
+        {
+            return false;
+        }
+
+        var exponent = 0;
+        if (i < s.Length)
+        {
+            if (s[i] is not ((byte)'e' or (byte)'E') || ++i == s.Length)
+            {
+                return false;
+            }
+
+            var negativeExponent = false;
+            if (s[i] is (byte)'-' or (byte)'+')
+            {
+                negativeExponent = s[i] == '-';
+                if (++i == s.Length)
+                {
+                    return false;
+                }
+            }
+
+            for (; i < s.Length; i++)
+            {
+                if ((uint)(s[i] - '0') > 9 || exponent > 1000)
+                {
+                    return false;
+                }
+
+                exponent = (exponent * 10) + (s[i] - '0');
+            }
+
+            exponent = negativeExponent ? -exponent : exponent;
+        }
+
+        var scale = exponent - fractionDigits;
+        if (scale is < -22 or > 22)
+        {
+            return false;
+        }
+
+        value = scale >= 0 ? mantissa * PowersOfTen[scale] : mantissa / PowersOfTen[-scale];
+        if (double.IsInfinity(value))
+        {
+            return false;
+        }
+
+        value = negative ? -value : value;
         return true;
     }
 
