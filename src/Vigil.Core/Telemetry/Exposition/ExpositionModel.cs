@@ -105,6 +105,12 @@ public sealed record ExpositionParserOptions
     /// </summary>
     public const int DefaultMaxLabelCount = 64;
 
+    /// <summary>
+    /// Default for <see cref="MaxBodyBytes"/>: 64 MiB, several times the largest real pages (big kube-state-metrics
+    /// pages are around 10 MiB), so a misbehaving target cannot make a scrape hold unbounded memory.
+    /// </summary>
+    public const int DefaultMaxBodyBytes = 64 * 1024 * 1024;
+
     /// <summary>Default for <see cref="MaxErrors"/>: enough to diagnose a page, while keeping the result small.</summary>
     public const int DefaultMaxErrors = 100;
 
@@ -123,6 +129,12 @@ public sealed record ExpositionParserOptions
     /// <summary>The most labels one series may carry, not counting <c>__name__</c>. Default <see cref="DefaultMaxLabelCount"/>.</summary>
     public int MaxLabelCount { get; init; } = DefaultMaxLabelCount;
 
+    /// <summary>
+    /// The largest body <see cref="ExpositionParser.ParseAsync"/> reads, in bytes (Prometheus <c>body_size_limit</c>).
+    /// Default <see cref="DefaultMaxBodyBytes"/>.
+    /// </summary>
+    public int MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+
     /// <summary>The most errors collected before parsing stops. Default <see cref="DefaultMaxErrors"/>.</summary>
     public int MaxErrors { get; init; } = DefaultMaxErrors;
 
@@ -132,5 +144,7 @@ public sealed record ExpositionParserOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxLineLength, 16, nameof(MaxLineLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxLabelCount, 1, nameof(MaxLabelCount));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxErrors, 1, nameof(MaxErrors));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBodyBytes, 1, nameof(MaxBodyBytes));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxBodyBytes, Array.MaxLength - 1, nameof(MaxBodyBytes));
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Vigil.Core.Telemetry.Exposition;
 
 /// <summary>
@@ -46,5 +48,70 @@ public static class ExpositionParser
         options ??= ExpositionParserOptions.Default;
         options.Validate();
         return new TextExpositionReader(format, scrapeTimestampMs, options).Read(utf8);
+    }
+
+    /// <summary>
+    /// Reads a scrape body from a stream, at most <see cref="ExpositionParserOptions.MaxBodyBytes"/> bytes of it,
+    /// and parses it. A longer body fails the scrape with <c>body larger than N bytes</c> (reported at line 1,
+    /// column 1) without being parsed. Only stream failures and cancellation throw.
+    /// </summary>
+    public static async Task<ExpositionResult> ParseAsync(
+        Stream body,
+        ExpositionFormat format,
+        long scrapeTimestampMs,
+        ExpositionParserOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        options ??= ExpositionParserOptions.Default;
+        options.Validate();
+
+        // Grow by doubling from a small start: the buffer follows what actually arrives, never a declared length.
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > options.MaxBodyBytes)
+                    {
+                        break;
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, (long)options.MaxBodyBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > options.MaxBodyBytes)
+                {
+                    break;
+                }
+            }
+
+            if (length > options.MaxBodyBytes)
+            {
+                return new ExpositionResult(
+                    [],
+                    [],
+                    [new ExpositionError(1, 1, $"body larger than {options.MaxBodyBytes} bytes")]);
+            }
+
+            return new TextExpositionReader(format, scrapeTimestampMs, options).Read(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

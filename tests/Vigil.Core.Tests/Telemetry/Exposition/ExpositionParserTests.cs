@@ -494,6 +494,48 @@ public sealed class ExpositionParserTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Prom("m 1\n", new ExpositionParserOptions { SampleLimit = 0 }));
     }
 
+    [Fact]
+    public async Task ParseAsync_BodyWithinCap_ParsesEverything()
+    {
+        var page = Fixture("node_exporter.prom");
+        using var stream = new TrickleStream(page, chunk: 7);
+
+        var result = await ExpositionParser.ParseAsync(stream, ExpositionFormat.PrometheusText, ScrapeMs);
+
+        Assert.True(result.IsSuccess, result.Error);
+        Assert.Equal(ExpositionParser.Parse(page, ExpositionFormat.PrometheusText, ScrapeMs).Samples, result.Samples);
+    }
+
+    [Fact]
+    public async Task ParseAsync_BodyLargerThanCap_FailsWithoutParsing()
+    {
+        var page = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("m 1\n", 100_000)));
+        using var stream = new TrickleStream(page, chunk: 4096);
+
+        var result = await ExpositionParser.ParseAsync(stream, ExpositionFormat.PrometheusText, ScrapeMs, new ExpositionParserOptions { MaxBodyBytes = 100_000 });
+
+        Assert.Equal("line 1:1: body larger than 100000 bytes", result.Error);
+        Assert.Empty(result.Samples);
+    }
+
+    [Fact]
+    public async Task ParseAsync_BodyExactlyAtCap_Succeeds()
+    {
+        var page = Encoding.UTF8.GetBytes("m 1\n# EOF\n");
+        using var stream = new MemoryStream(page);
+
+        var result = await ExpositionParser.ParseAsync(stream, ExpositionFormat.OpenMetrics, ScrapeMs, new ExpositionParserOptions { MaxBodyBytes = page.Length });
+
+        Assert.True(result.IsSuccess, result.Error);
+    }
+
+    // A stream that hands out at most a few bytes per read, as a slow network does.
+    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
+    }
+
     // ---- robustness ----
 
     [Fact]
