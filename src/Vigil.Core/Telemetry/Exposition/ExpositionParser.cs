@@ -6,6 +6,12 @@ namespace Vigil.Core.Telemetry.Exposition;
 /// Parses a Prometheus text (0.0.4) or OpenMetrics 1.0 text exposition, as Prometheus's scraper does. Never throws
 /// for bad input: every problem becomes an <see cref="ExpositionError"/> and fails the scrape.
 /// </summary>
+/// <remarks>
+/// Not supported: Prometheus 3's quoted UTF-8 metric and label names (<c>{"my.metric"}</c>), the protobuf format
+/// and native histograms, and raw newlines inside 0.0.4 label values (Prometheus's lexer tolerates them; here they
+/// end the line and the label value is reported unterminated). OpenMetrics exemplars are checked for syntax and
+/// dropped. <c>_created</c> series are kept as ordinary samples, as Prometheus does by default.
+/// </remarks>
 public static class ExpositionParser
 {
     /// <summary>
