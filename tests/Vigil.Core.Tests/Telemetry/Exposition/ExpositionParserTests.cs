@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using Vigil.Core.Telemetry;
 using Vigil.Core.Telemetry.Exposition;
@@ -15,9 +14,9 @@ public sealed class ExpositionParserTests
     private static ExpositionResult Om(string text, ExpositionParserOptions? options = null) =>
         ExpositionParser.Parse(Encoding.UTF8.GetBytes(text), ExpositionFormat.OpenMetrics, ScrapeMs, options);
 
-    // The fixtures are read next to this source file, so no project change is needed to copy them.
-    private static byte[] Fixture(string name, [CallerFilePath] string sourceFile = "") =>
-        File.ReadAllBytes(Path.Combine(Path.GetDirectoryName(sourceFile)!, "testdata", name));
+    // The fixtures are copied to the output folder by the test project (every testdata/ folder).
+    private static byte[] Fixture(string name) =>
+        File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Telemetry", "Exposition", "testdata", name));
 
     private static SeriesSample Single(ExpositionResult result)
     {
