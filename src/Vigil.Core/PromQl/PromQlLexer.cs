@@ -1,0 +1,298 @@
+using System.Globalization;
+
+namespace Vigil.Core.PromQl;
+
+/// <summary>Kinds of PromQL tokens.</summary>
+internal enum TokenKind
+{
+    Eof,
+    Identifier,
+    Number,
+    Duration,
+    String,
+    LeftParen,
+    RightParen,
+    LeftBrace,
+    RightBrace,
+    LeftBracket,
+    RightBracket,
+    Comma,
+    Colon,
+    At,
+    Assign,
+    RegexMatch,
+    RegexNoMatch,
+    NotEqual,
+    Equal,
+    Greater,
+    Less,
+    GreaterEqual,
+    LessEqual,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Percent,
+    Caret,
+}
+
+/// <summary>A token: its kind, start offset, source text and decoded value.</summary>
+internal readonly record struct Token(TokenKind Kind, int Position, string Text, double Number = 0, TimeSpan Duration = default, string? Value = null)
+{
+    /// <summary>How error messages name the token, in Prometheus's wording.</summary>
+    public string Describe() => Kind switch
+    {
+        TokenKind.Eof => "end of input",
+        TokenKind.Identifier => PromQlParser.IsKeyword(Text) ? $"<{Text.ToLowerInvariant()}>" : $"identifier \"{Text}\"",
+        TokenKind.Number => $"number \"{Text}\"",
+        TokenKind.Duration => $"duration \"{Text}\"",
+        TokenKind.String => $"string {Text}",
+        TokenKind.Plus or TokenKind.Minus or TokenKind.Star or TokenKind.Slash or TokenKind.Percent or TokenKind.Caret
+            or TokenKind.Equal or TokenKind.NotEqual or TokenKind.Greater or TokenKind.Less or TokenKind.GreaterEqual
+            or TokenKind.LessEqual => $"<op:{Text}>",
+        _ => $"\"{Text}\"",
+    };
+}
+
+/// <summary>
+/// Splits PromQL into tokens. Whitespace and <c># comments</c> are skipped; numbers directly followed by a unit
+/// become durations; keywords stay identifiers for the parser to recognise.
+/// </summary>
+internal static class PromQlLexer
+{
+    /// <summary>Tokenises the whole query; the last token is <see cref="TokenKind.Eof"/>.</summary>
+    internal static List<Token> Tokenize(string text)
+    {
+        var tokens = new List<Token>();
+        var i = 0;
+
+        // Inside [...] a colon always separates a subquery's range from its step, never starts a metric name.
+        var inBrackets = false;
+        while (true)
+        {
+            i = SkipSpaceAndComments(text, i);
+            if (i >= text.Length)
+            {
+                tokens.Add(new Token(TokenKind.Eof, text.Length, string.Empty));
+                return tokens;
+            }
+
+            var c = text[i];
+            var start = i;
+            if (IsIdentStart(c) && !(inBrackets && c == ':'))
+            {
+                while (i < text.Length && IsIdentChar(text[i]) && !(inBrackets && text[i] == ':'))
+                {
+                    i++;
+                }
+
+                var word = text[start..i];
+                if (word.Equals("inf", StringComparison.OrdinalIgnoreCase))
+                {
+                    tokens.Add(new Token(TokenKind.Number, start, word, double.PositiveInfinity));
+                }
+                else if (word.Equals("nan", StringComparison.OrdinalIgnoreCase))
+                {
+                    tokens.Add(new Token(TokenKind.Number, start, word, double.NaN));
+                }
+                else
+                {
+                    tokens.Add(new Token(TokenKind.Identifier, start, word));
+                }
+
+                continue;
+            }
+
+            if (char.IsAsciiDigit(c) || (c == '.' && i + 1 < text.Length && char.IsAsciiDigit(text[i + 1])))
+            {
+                tokens.Add(LexNumber(text, ref i));
+                continue;
+            }
+
+            if (c is '"' or '\'' or '`')
+            {
+                var (value, next) = SeriesSelectorParser.ParseString(text, i);
+                tokens.Add(new Token(TokenKind.String, start, text[start..next], Value: value));
+                i = next;
+                continue;
+            }
+
+            var two = i + 1 < text.Length ? text.Substring(i, 2) : string.Empty;
+            var kind2 = two switch
+            {
+                "=~" => TokenKind.RegexMatch,
+                "!~" => TokenKind.RegexNoMatch,
+                "!=" => TokenKind.NotEqual,
+                "==" => TokenKind.Equal,
+                ">=" => TokenKind.GreaterEqual,
+                "<=" => TokenKind.LessEqual,
+                _ => TokenKind.Eof,
+            };
+            if (kind2 != TokenKind.Eof)
+            {
+                tokens.Add(new Token(kind2, start, two));
+                i += 2;
+                continue;
+            }
+
+            TokenKind kind = c switch
+            {
+                '(' => TokenKind.LeftParen,
+                ')' => TokenKind.RightParen,
+                '{' => TokenKind.LeftBrace,
+                '}' => TokenKind.RightBrace,
+                '[' => TokenKind.LeftBracket,
+                ']' => TokenKind.RightBracket,
+                ',' => TokenKind.Comma,
+                ':' => TokenKind.Colon,
+                '@' => TokenKind.At,
+                '=' => TokenKind.Assign,
+                '>' => TokenKind.Greater,
+                '<' => TokenKind.Less,
+                '+' => TokenKind.Plus,
+                '-' => TokenKind.Minus,
+                '*' => TokenKind.Star,
+                '/' => TokenKind.Slash,
+                '%' => TokenKind.Percent,
+                '^' => TokenKind.Caret,
+                _ => throw new PromQlParseException($"unexpected character: '{c}'", i),
+            };
+            inBrackets = kind switch
+            {
+                TokenKind.LeftBracket => true,
+                TokenKind.RightBracket => false,
+                _ => inBrackets,
+            };
+            tokens.Add(new Token(kind, start, c.ToString()));
+            i++;
+        }
+    }
+
+    /// <summary>Identifiers may contain colons, as metric names do; the parser rejects them in label names.</summary>
+    internal static bool IsIdentStart(char c) => char.IsAsciiLetter(c) || c == '_' || c == ':';
+
+    internal static bool IsIdentChar(char c) => IsIdentStart(c) || char.IsAsciiDigit(c);
+
+    private static int SkipSpaceAndComments(string text, int i)
+    {
+        while (i < text.Length)
+        {
+            if (char.IsWhiteSpace(text[i]))
+            {
+                i++;
+            }
+            else if (text[i] == '#')
+            {
+                while (i < text.Length && text[i] != '\n')
+                {
+                    i++;
+                }
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return i;
+    }
+
+    private static Token LexNumber(string text, ref int i)
+    {
+        var start = i;
+        if (text[i] == '0' && i + 1 < text.Length && (text[i + 1] == 'x' || text[i + 1] == 'X'))
+        {
+            i += 2;
+            double hex = 0;
+            var digitsStart = i;
+            while (i < text.Length && char.IsAsciiHexDigit(text[i]))
+            {
+                hex = (hex * 16) + int.Parse(text.AsSpan(i, 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                i++;
+            }
+
+            if (i == digitsStart)
+            {
+                throw BadNumber(text, start, i);
+            }
+
+            EnsureEnd(text, start, i);
+            return new Token(TokenKind.Number, start, text[start..i], hex);
+        }
+
+        while (i < text.Length && char.IsAsciiDigit(text[i]))
+        {
+            i++;
+        }
+
+        // Digits directly followed by a unit letter make a duration such as 1h30m or 250ms.
+        if (i < text.Length && PromQlDuration.IsUnitStart(text[i]) && text[start] != '.')
+        {
+            while (i < text.Length && (char.IsAsciiDigit(text[i]) || char.IsAsciiLetter(text[i])))
+            {
+                i++;
+            }
+
+            var durationText = text[start..i];
+            var duration = PromQlDuration.TryParse(durationText)
+                ?? throw new PromQlParseException($"not a valid duration string: \"{durationText}\"", start);
+            EnsureEnd(text, start, i);
+            return new Token(TokenKind.Duration, start, durationText, Duration: duration);
+        }
+
+        if (i < text.Length && text[i] == '.')
+        {
+            i++;
+            while (i < text.Length && char.IsAsciiDigit(text[i]))
+            {
+                i++;
+            }
+        }
+
+        if (i < text.Length && (text[i] == 'e' || text[i] == 'E'))
+        {
+            i++;
+            if (i < text.Length && (text[i] == '+' || text[i] == '-'))
+            {
+                i++;
+            }
+
+            var expStart = i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]))
+            {
+                i++;
+            }
+
+            if (i == expStart)
+            {
+                throw BadNumber(text, start, i);
+            }
+        }
+
+        EnsureEnd(text, start, i);
+        var numberText = text[start..i];
+        if (!double.TryParse(numberText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            throw BadNumber(text, start, i);
+        }
+
+        return new Token(TokenKind.Number, start, numberText, value);
+    }
+
+    private static void EnsureEnd(string text, int start, int i)
+    {
+        if (i < text.Length && ((IsIdentChar(text[i]) && text[i] != ':') || text[i] == '.'))
+        {
+            var end = i;
+            while (end < text.Length && ((IsIdentChar(text[end]) && text[end] != ':') || text[end] == '.'))
+            {
+                end++;
+            }
+
+            throw BadNumber(text, start, end);
+        }
+    }
+
+    private static PromQlParseException BadNumber(string text, int start, int end) =>
+        new($"bad number or duration syntax: \"{text[start..Math.Min(end, text.Length)]}\"", start);
+}
