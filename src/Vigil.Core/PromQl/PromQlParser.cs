@@ -88,7 +88,7 @@ public static class PromQlParser
         private static T Track<T>(T node, params Expr?[] children)
             where T : Expr
         {
-            var height = 1 + children.Max(c => c?.Height ?? 0);
+            var height = 1 + children.Select(c => c?.Height ?? 0).DefaultIfEmpty(0).Max();
             if (height > MaxDepth)
             {
                 throw new PromQlParseException($"unsupported: expression nested deeper than {MaxDepth} levels", node.Position);
