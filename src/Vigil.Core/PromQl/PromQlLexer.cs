@@ -112,6 +112,13 @@ internal static class PromQlLexer
             if (c is '"' or '\'' or '`')
             {
                 var (value, next) = SeriesSelectorParser.ParseString(text, i);
+
+                // ParseString stops at a trailing backslash without reporting it; the string is still unterminated.
+                if (next - 1 <= start || text[next - 1] != c)
+                {
+                    throw new PromQlParseException("unterminated quoted string", start);
+                }
+
                 tokens.Add(new Token(TokenKind.String, start, text[start..next], Value: value));
                 i = next;
                 continue;

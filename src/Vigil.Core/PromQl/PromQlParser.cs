@@ -317,7 +317,8 @@ public static class PromQlParser
                 return ParseAggregation(aggOp, t);
             }
 
-            if (lower is "and" or "or" or "unless" or "atan2")
+            // As in Prometheus, these keywords can never be metric names (by, without and offset can).
+            if (lower is "and" or "or" or "unless" or "atan2" or "on" or "ignoring" or "group_left" or "group_right" or "bool")
             {
                 throw Unexpected(t);
             }
@@ -656,7 +657,7 @@ public static class PromQlParser
             }
 
             // A plain number is seconds, as in Prometheus 3.
-            if (t.Kind == TokenKind.Number && double.IsFinite(t.Number) && Math.Abs(t.Number) < 1e12)
+            if (t.Kind == TokenKind.Number && double.IsFinite(t.Number) && Math.Abs(t.Number) < 9e11)
             {
                 return TimeSpan.FromMilliseconds(Math.Round(t.Number * 1000));
             }

@@ -217,6 +217,17 @@ public sealed class PromQlParserTests(ITestOutputHelper output)
         { "up{job=\"a\"} $", 12, "unexpected character: '$'" },
         { "rate(x[5m] y)", 11, "unexpected identifier \"y\" in argument list" },
         { "[5m]", 0, "unexpected \"[\"" },
+        { "\"abc\\", 0, "unterminated quoted string" },
+        { "up{a=\"x\\", 5, "unterminated quoted string" },
+        { "a * group_left b", 4, "unexpected <group_left>" },
+        { "on", 0, "unexpected <on>" },
+        { "up offset 1e12", 10, "duration out of range" },
+        { "up[1000000y]", 3, "not a valid duration string" },
+        { "up[5m:0s]", 2, "subquery step must be positive" },
+        { "up[-5m]", 3, "unexpected <op:-> in range" },
+        { "sum by (a) without (b) (up)", 11, "unexpected <without> in aggregation" },
+        { "up @ foo()", 5, "unexpected identifier \"foo\" in @" },
+        { "5m", 0, "unexpected duration \"5m\"" },
     };
 
     [Theory]
