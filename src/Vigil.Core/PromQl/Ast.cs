@@ -57,6 +57,11 @@ public abstract record Expr(int Position)
                 '\n' => "\\n",
                 '\r' => "\\r",
                 '\t' => "\\t",
+                '\a' => "\\a",
+                '\b' => "\\b",
+                '\f' => "\\f",
+                '\v' => "\\v",
+                < ' ' or '\x7f' => "\\x" + ((int)c).ToString("x2", CultureInfo.InvariantCulture),
                 _ => c.ToString(),
             });
         }

@@ -111,14 +111,7 @@ internal static class PromQlLexer
 
             if (c is '"' or '\'' or '`')
             {
-                var (value, next) = SeriesSelectorParser.ParseString(text, i);
-
-                // ParseString stops at a trailing backslash without reporting it; the string is still unterminated.
-                if (next - 1 <= start || text[next - 1] != c)
-                {
-                    throw new PromQlParseException("unterminated quoted string", start);
-                }
-
+                var (value, next) = LexString(text, i);
                 tokens.Add(new Token(TokenKind.String, start, text[start..next], Value: value));
                 i = next;
                 continue;
@@ -179,6 +172,109 @@ internal static class PromQlLexer
     internal static bool IsIdentStart(char c) => char.IsAsciiLetter(c) || c == '_' || c == ':';
 
     internal static bool IsIdentChar(char c) => IsIdentStart(c) || char.IsAsciiDigit(c);
+
+    /// <summary>
+    /// Reads a string literal as Prometheus does: backquoted strings are raw; in single- and double-quoted strings a
+    /// newline is not allowed and backslash escapes follow Go (\a \b \f \n \r \t \v \\ \' \" \NNN \xNN \uNNNN
+    /// \UNNNNNNNN).
+    /// </summary>
+    internal static (string Value, int Next) LexString(string text, int i)
+    {
+        var quote = text[i];
+        var start = i;
+        i++;
+        var sb = new System.Text.StringBuilder();
+        while (true)
+        {
+            if (i >= text.Length || (quote != '`' && text[i] == '\n'))
+            {
+                throw new PromQlParseException("unterminated quoted string", start);
+            }
+
+            var c = text[i];
+            if (c == quote)
+            {
+                return (sb.ToString(), i + 1);
+            }
+
+            if (c != '\\' || quote == '`')
+            {
+                sb.Append(c);
+                i++;
+                continue;
+            }
+
+            if (i + 1 >= text.Length)
+            {
+                throw new PromQlParseException("unterminated quoted string", start);
+            }
+
+            var escapeStart = i;
+            var e = text[i + 1];
+            i += 2;
+            switch (e)
+            {
+                case 'a': sb.Append('\a'); break;
+                case 'b': sb.Append('\b'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 't': sb.Append('\t'); break;
+                case 'v': sb.Append('\v'); break;
+                case '\\' or '\'' or '"': sb.Append(e); break;
+                case >= '0' and <= '7':
+                    i--;
+                    AppendCodePoint(sb, ReadDigits(text, ref i, 3, 8, escapeStart), 255, escapeStart);
+                    break;
+                case 'x':
+                    AppendCodePoint(sb, ReadDigits(text, ref i, 2, 16, escapeStart), 255, escapeStart);
+                    break;
+                case 'u':
+                    AppendCodePoint(sb, ReadDigits(text, ref i, 4, 16, escapeStart), 0x10FFFF, escapeStart);
+                    break;
+                case 'U':
+                    AppendCodePoint(sb, ReadDigits(text, ref i, 8, 16, escapeStart), 0x10FFFF, escapeStart);
+                    break;
+                default:
+                    throw new PromQlParseException($"unknown escape sequence '\\{e}'", escapeStart);
+            }
+        }
+    }
+
+    private static int ReadDigits(string text, ref int i, int count, int radix, int escapeStart)
+    {
+        var value = 0;
+        for (var k = 0; k < count; k++, i++)
+        {
+            var digit = i < text.Length ? HexValue(text[i]) : -1;
+            if (digit < 0 || digit >= radix)
+            {
+                throw new PromQlParseException("illegal character in escape sequence", escapeStart);
+            }
+
+            value = (value * radix) + digit;
+        }
+
+        return value;
+    }
+
+    private static int HexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
+
+    private static void AppendCodePoint(System.Text.StringBuilder sb, int value, int max, int escapeStart)
+    {
+        if (value > max || value < 0 || (value >= 0xD800 && value <= 0xDFFF))
+        {
+            throw new PromQlParseException("escape sequence is invalid Unicode code point", escapeStart);
+        }
+
+        sb.Append(char.ConvertFromUtf32(value));
+    }
 
     private static int SkipSpaceAndComments(string text, int i)
     {

@@ -27,6 +27,10 @@ public sealed class PromQlParserTests(ITestOutputHelper output)
         { "'single'", "\"single\"" },
         { "`raw\\n`", "\"raw\\\\n\"" },
         { "\"esc \\\" \\n \\t\"", "\"esc \\\" \\n \\t\"" },
+        { "\"\\x41\\u00e9\\101\\a\\U0001F600\"", "\"A\u00e9A\\a\U0001F600\"" },
+        { "'it\\'s'", "\"it's\"" },
+        { "`a\nb\\d`", "\"a\\nb\\\\d\"" },
+        { "\"\u0001\"", "\"\\x01\"" },
 
         // Selectors
         { "up", "up" },
@@ -218,6 +222,10 @@ public sealed class PromQlParserTests(ITestOutputHelper output)
         { "rate(x[5m] y)", 11, "unexpected identifier \"y\" in argument list" },
         { "[5m]", 0, "unexpected \"[\"" },
         { "\"abc\\", 0, "unterminated quoted string" },
+        { "\"a\nb\"", 0, "unterminated quoted string" },
+        { "x + \"\\xZZ\"", 5, "illegal character in escape sequence" },
+        { "\"\\uD800\"", 1, "invalid Unicode code point" },
+        { "\"\\400\"", 1, "invalid Unicode code point" },
         { "up{a=\"x\\", 5, "unterminated quoted string" },
         { "a * group_left b", 4, "unexpected <group_left>" },
         { "on", 0, "unexpected <on>" },
