@@ -498,4 +498,128 @@ public sealed class PromQlParserTests(ITestOutputHelper output)
             }
         }
     }
+
+    [Fact]
+    public void Parse_RandomlyGeneratedValidQueries_ParseWithIntendedTypeAndRoundTrip()
+    {
+        const int Seed = 4242;
+        var generator = new QueryGenerator(new Random(Seed));
+
+        for (var n = 0; n < 3_000; n++)
+        {
+            var type = (PromQlValueType)(n % 3);
+            var query = generator.Generate(type, depth: 4);
+
+            Expr expr;
+            try
+            {
+                expr = PromQlParser.Parse(query);
+            }
+            catch (PromQlParseException ex)
+            {
+                Assert.Fail(string.Create(CultureInfo.InvariantCulture, $"seed {Seed}, iteration {n}: \"{query}\" rejected: {ex.Message}"));
+                return;
+            }
+
+            Assert.Equal(type, expr.ValueType);
+            var printed = expr.ToString();
+            Assert.Equal(printed, PromQlParser.Parse(printed).ToString());
+        }
+    }
+
+    /// <summary>Writes random well-typed PromQL, with random spacing and both aggregation syntaxes.</summary>
+    private sealed class QueryGenerator(Random random)
+    {
+        private static readonly string[] Metrics = ["up", "http_requests_total", "job:rate:5m", "node_cpu_seconds_total"];
+        private static readonly string[] Labels = ["job", "instance", "le", "code"];
+        private static readonly string[] Durations = ["5m", "1h30m", "250ms", "1d", "30s", "2w"];
+        private static readonly string[] VectorOps = ["+", "-", "*", "/", "%", "^", "atan2", "==", "!=", ">", "<", ">=", "<=", "and", "or", "unless"];
+        private static readonly string[] ScalarOps = ["+", "-", "*", "/", "%", "^", "atan2", "== bool", "> bool", "<= bool"];
+
+        public string Generate(PromQlValueType type, int depth) => type switch
+        {
+            PromQlValueType.Scalar => Scalar(depth),
+            PromQlValueType.Matrix => Matrix(depth),
+            _ => Vector(depth),
+        };
+
+        private T Pick<T>(T[] items) => items[random.Next(items.Length)];
+
+        private string Space() => random.Next(4) == 0 ? "  " : " ";
+
+        private string Selector()
+        {
+            var matchers = Enumerable.Range(0, random.Next(3))
+                .Select(_ => $"{Pick(Labels)}{Pick(new[] { "=", "!=", "=~", "!~" })}\"{Pick(new[] { "a", "b.*", "x|y" })}\"");
+            var body = string.Join(",", matchers);
+            return random.Next(5) == 0 ? $"{{__name__=\"{Pick(Metrics)}\"{(body.Length > 0 ? "," + body : string.Empty)}}}" : $"{Pick(Metrics)}{{{body}}}";
+        }
+
+        private string Modifiers()
+        {
+            var parts = new List<string>();
+            if (random.Next(3) == 0)
+            {
+                parts.Add($"offset {(random.Next(2) == 0 ? "-" : string.Empty)}{Pick(Durations)}");
+            }
+
+            if (random.Next(3) == 0)
+            {
+                parts.Add("@ " + Pick(new[] { "start()", "end()", "1609746000", "1.5" }));
+            }
+
+            if (random.Next(2) == 0)
+            {
+                parts.Reverse();
+            }
+
+            return parts.Count == 0 ? string.Empty : " " + string.Join(" ", parts);
+        }
+
+        private string Grouping() => $"{Pick(new[] { "by", "without" })} ({string.Join(", ", Labels.Take(random.Next(3)))})";
+
+        private string Scalar(int depth)
+        {
+            if (depth <= 0)
+            {
+                return Pick(new[] { "1", "2.5", "0x1f", "1e3", "Inf", "NaN", "time()" });
+            }
+
+            return random.Next(5) switch
+            {
+                0 => $"{Scalar(depth - 1)}{Space()}{Pick(ScalarOps)}{Space()}{Scalar(depth - 1)}",
+                1 => $"scalar({Vector(depth - 1)})",
+                2 => $"({Scalar(depth - 1)})",
+                3 => $"-{Scalar(depth - 1)}",
+                _ => Scalar(0),
+            };
+        }
+
+        private string Matrix(int depth) => random.Next(2) == 0 || depth <= 0
+            ? $"{Selector()}[{Pick(Durations)}]{Modifiers()}"
+            : $"({Vector(depth - 1)})[{Pick(Durations)}:{(random.Next(2) == 0 ? Pick(Durations) : string.Empty)}]{Modifiers()}";
+
+        private string Vector(int depth)
+        {
+            if (depth <= 0)
+            {
+                return Selector() + Modifiers();
+            }
+
+            var d = depth - 1;
+            return random.Next(10) switch
+            {
+                0 => $"{Vector(d)}{Space()}{Pick(VectorOps)}{Space()}{Vector(d)}",
+                1 => $"{Vector(d)} {Pick(new[] { "+", "*", "==" })} {Pick(new[] { "on", "ignoring" })} (job) {Pick(new[] { "group_left", "group_right" })} (code) {Vector(d)}",
+                2 => $"({Vector(d)} > bool {Scalar(d)})",
+                3 => $"{Pick(new[] { "rate", "increase", "avg_over_time", "absent_over_time" })}({Matrix(d)})",
+                4 => $"{Pick(new[] { "abs", "sort", "timestamp", "hour" })}({Vector(d)})",
+                5 => random.Next(2) == 0 ? $"sum {Grouping()} ({Vector(d)})" : $"avg({Vector(d)}) {Grouping()}",
+                6 => $"topk({Scalar(d)}, {Vector(d)})",
+                7 => $"histogram_quantile({Scalar(d)}, {Vector(d)})",
+                8 => $"({Vector(d)})",
+                _ => $"-{Vector(d)}",
+            };
+        }
+    }
 }
