@@ -265,6 +265,12 @@ public static class PromQlParser
                         $"unary expression only allowed on expressions of type scalar or instant vector, got {Expr.TypeName(operand.ValueType)}", t.Position);
                 }
 
+                // As in Prometheus, a sign directly on a number folds into the literal: -1 is a NumberLiteral.
+                if (operand is NumberLiteral number)
+                {
+                    return new NumberLiteral(t.Kind == TokenKind.Minus ? -number.Value : number.Value, t.Position);
+                }
+
                 return Track(new UnaryExpr(t.Kind == TokenKind.Minus, operand, t.Position), operand);
             }
 
@@ -279,6 +285,10 @@ public static class PromQlParser
                 case TokenKind.Number:
                     Next();
                     return new NumberLiteral(t.Number, t.Position);
+                case TokenKind.Duration:
+                    // Prometheus 3 reads a duration where a number is expected as its length in seconds.
+                    Next();
+                    return new NumberLiteral(t.Duration.TotalSeconds, t.Position);
                 case TokenKind.String:
                     Next();
                     return new StringLiteral(t.Value!, t.Position);
@@ -420,7 +430,11 @@ public static class PromQlParser
                 args.Add(ParseExpr(0));
                 if (Peek.Kind == TokenKind.Comma)
                 {
-                    Next();
+                    var comma = Next();
+                    if (Peek.Kind == TokenKind.RightParen)
+                    {
+                        throw new PromQlParseException("trailing commas not allowed in function call args", comma.Position);
+                    }
                 }
                 else if (Peek.Kind != TokenKind.RightParen)
                 {
@@ -684,12 +698,13 @@ public static class PromQlParser
                 t = Next();
             }
 
-            if (t.Kind != TokenKind.Number)
+            if (t.Kind is not (TokenKind.Number or TokenKind.Duration))
             {
                 throw Unexpected(t, "in @, expected timestamp, start() or end()");
             }
 
-            var seconds = negative ? -t.Number : t.Number;
+            var value = t.Kind == TokenKind.Duration ? t.Duration.TotalSeconds : t.Number;
+            var seconds = negative ? -value : value;
             if (!double.IsFinite(seconds) || Math.Abs(seconds) > 9.2e15)
             {
                 throw new PromQlParseException("timestamp out of bounds for @ modifier", t.Position);

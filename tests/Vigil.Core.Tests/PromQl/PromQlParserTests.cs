@@ -21,7 +21,11 @@ public sealed class PromQlParserTests(ITestOutputHelper output)
         { "inf", "Inf" },
         { "NaN", "NaN" },
         { "-Inf", "-Inf" },
-        { "+5", "+5" },
+        { "+5", "5" },
+        { "- -1", "1" },
+        { "5m", "300" },
+        { "time() - 1h30m", "time() - 5400" },
+        { "up @ 1h", "up @ 3600.000" },
         { "-1", "-1" },
         { "\"hello\"", "\"hello\"" },
         { "'single'", "\"single\"" },
@@ -97,7 +101,6 @@ public sealed class PromQlParserTests(ITestOutputHelper output)
         { "label_replace(up, \"dst\", \"$1\", \"src\", \"(.*)\")", "label_replace(up, \"dst\", \"$1\", \"src\", \"(.*)\")" },
         { "label_join(up, \"dst\", \",\", \"a\", \"b\", \"c\")", "label_join(up, \"dst\", \",\", \"a\", \"b\", \"c\")" },
         { "absent(up{job=\"x\"})", "absent(up{job=\"x\"})" },
-        { "rate(x[5m],)", "rate(x[5m])" },
 
         // Aggregations
         { "sum(up)", "sum(up)" },
@@ -235,7 +238,9 @@ public sealed class PromQlParserTests(ITestOutputHelper output)
         { "up[-5m]", 3, "unexpected <op:-> in range" },
         { "sum by (a) without (b) (up)", 11, "unexpected <without> in aggregation" },
         { "up @ foo()", 5, "unexpected identifier \"foo\" in @" },
-        { "5m", 0, "unexpected duration \"5m\"" },
+        { "rate(x[5m],)", 10, "trailing commas not allowed in function call args" },
+        { "sum(up,)", 6, "trailing commas not allowed" },
+        { "up[5m:5m:]", 8, "unexpected \":\" in subquery selector" },
     };
 
     [Theory]
@@ -303,6 +308,15 @@ public sealed class PromQlParserTests(ITestOutputHelper output)
 
         Assert.True(expr.Negate);
         Assert.Equal(BinaryOp.Pow, Assert.IsType<BinaryExpr>(expr.Expr).Op);
+    }
+
+    [Fact]
+    public void Parse_SignedNumber_FoldsIntoTheLiteral()
+    {
+        var expr = Assert.IsType<NumberLiteral>(PromQlParser.Parse(" -2.5"));
+
+        Assert.Equal(-2.5, expr.Value);
+        Assert.Equal(1, expr.Position);
     }
 
     [Fact]
