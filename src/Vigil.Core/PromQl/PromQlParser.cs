@@ -22,7 +22,10 @@ public static class PromQlParser
         "group_right", "bool", "offset",
     ];
 
-    /// <summary>Parses a query; throws <see cref="PromQlParseException"/> with the position of the first error.</summary>
+    /// <summary>
+    /// Parses a query; throws <see cref="PromQlParseException"/> with the position of the first error, and nothing
+    /// else for any non-null input.
+    /// </summary>
     public static Expr Parse(string query)
     {
         ArgumentNullException.ThrowIfNull(query);
