@@ -49,7 +49,7 @@ internal readonly record struct Token(TokenKind Kind, int Position, string Text,
         TokenKind.String => $"string {Text}",
         TokenKind.Plus or TokenKind.Minus or TokenKind.Star or TokenKind.Slash or TokenKind.Percent or TokenKind.Caret
             or TokenKind.Equal or TokenKind.NotEqual or TokenKind.Greater or TokenKind.Less or TokenKind.GreaterEqual
-            or TokenKind.LessEqual => $"<op:{Text}>",
+            or TokenKind.LessEqual or TokenKind.At => $"<op:{Text}>",
         _ => $"\"{Text}\"",
     };
 }

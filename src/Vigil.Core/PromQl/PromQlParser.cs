@@ -320,12 +320,14 @@ public static class PromQlParser
         {
             var t = Next();
             var lower = t.Text.ToLowerInvariant();
-            if (lower is "limitk" or "limit_ratio")
+            if (lower is "limitk" or "limit_ratio" && Peek.Kind == TokenKind.LeftParen)
             {
                 throw new PromQlParseException($"unsupported: aggregation {lower}", t.Position);
             }
 
-            if (TryAggregationOp(lower) is { } aggOp)
+            // As in Prometheus, an aggregation keyword not followed by "(", "by" or "without" is a metric name: foo * sum.
+            if (TryAggregationOp(lower) is { } aggOp
+                && (Peek.Kind == TokenKind.LeftParen || PeekKeyword("by") || PeekKeyword("without")))
             {
                 return ParseAggregation(aggOp, t);
             }
