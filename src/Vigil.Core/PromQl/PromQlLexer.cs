@@ -320,6 +320,11 @@ internal static class PromQlLexer
             }
 
             EnsureEnd(text, start, i);
+            if (double.IsInfinity(hex))
+            {
+                throw new PromQlParseException($"error parsing number: value out of range: \"{text[start..i]}\"", start);
+            }
+
             return new Token(TokenKind.Number, start, text[start..i], hex);
         }
 
@@ -337,6 +342,11 @@ internal static class PromQlLexer
             }
 
             var durationText = text[start..i];
+            if (durationText.Any(ch => char.IsAsciiLetter(ch) && !PromQlDuration.IsUnitStart(ch)))
+            {
+                throw BadNumber(text, start, i);
+            }
+
             var duration = PromQlDuration.TryParse(durationText)
                 ?? throw new PromQlParseException($"not a valid duration string: \"{durationText}\"", start);
             EnsureEnd(text, start, i);
@@ -377,6 +387,12 @@ internal static class PromQlLexer
         if (!double.TryParse(numberText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
             throw BadNumber(text, start, i);
+        }
+
+        // .NET reads an overflowing literal as infinity; Prometheus rejects it.
+        if (double.IsInfinity(value))
+        {
+            throw new PromQlParseException($"error parsing number: value out of range: \"{numberText}\"", start);
         }
 
         return new Token(TokenKind.Number, start, numberText, value);
