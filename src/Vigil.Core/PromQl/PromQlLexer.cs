@@ -6,6 +6,9 @@ namespace Vigil.Core.PromQl;
 internal enum TokenKind
 {
     Eof,
+
+    /// <summary>A lexical error; the parser reports it only when it reaches it, so earlier errors win.</summary>
+    Error,
     Identifier,
     Number,
     Duration,
@@ -60,10 +63,27 @@ internal readonly record struct Token(TokenKind Kind, int Position, string Text,
 /// </summary>
 internal static class PromQlLexer
 {
-    /// <summary>Tokenises the whole query; the last token is <see cref="TokenKind.Eof"/>.</summary>
+    /// <summary>
+    /// Tokenises the whole query; the last token is <see cref="TokenKind.Eof"/>, or <see cref="TokenKind.Error"/> carrying
+    /// the reason and position of the first lexical error.
+    /// </summary>
     internal static List<Token> Tokenize(string text)
     {
         var tokens = new List<Token>();
+        try
+        {
+            Scan(text, tokens);
+        }
+        catch (PromQlParseException ex)
+        {
+            tokens.Add(new Token(TokenKind.Error, ex.Position, string.Empty, Value: ex.Reason));
+        }
+
+        return tokens;
+    }
+
+    private static void Scan(string text, List<Token> tokens)
+    {
         var i = 0;
 
         // Inside [...] a colon always separates a subquery's range from its step, never starts a metric name.
@@ -74,7 +94,7 @@ internal static class PromQlLexer
             if (i >= text.Length)
             {
                 tokens.Add(new Token(TokenKind.Eof, text.Length, string.Empty));
-                return tokens;
+                return;
             }
 
             var c = text[i];

@@ -40,7 +40,9 @@ public static class PromQlParser
         private int _pos;
         private int _depth;
 
-        private Token Peek => tokens[_pos];
+        private Token Peek => tokens[_pos].Kind == TokenKind.Error
+            ? throw new PromQlParseException(tokens[_pos].Value!, tokens[_pos].Position)
+            : tokens[_pos];
 
         internal Expr ParseQuery()
         {
@@ -58,7 +60,16 @@ public static class PromQlParser
             return expr;
         }
 
-        private Token Next() => tokens[_pos < tokens.Count - 1 ? _pos++ : _pos];
+        private Token Next()
+        {
+            var t = Peek;
+            if (_pos < tokens.Count - 1)
+            {
+                _pos++;
+            }
+
+            return t;
+        }
 
         private bool PeekKeyword(string keyword) =>
             Peek.Kind == TokenKind.Identifier && Peek.Text.Equals(keyword, StringComparison.OrdinalIgnoreCase);

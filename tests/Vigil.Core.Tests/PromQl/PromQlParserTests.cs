@@ -223,6 +223,8 @@ public sealed class PromQlParserTests(ITestOutputHelper output)
         { "x + 0x" + new string('f', 300), 4, "error parsing number: value out of range" },
         { "# just a comment\n\n", 0, "no expression found in input" },
         { "-1^-", 4, "unexpected end of input" },
+        { "a +* b $", 3, "unexpected <op:*>" },
+        { "sum(x) by (\"a\") $", 11, "unsupported: quoted" },
         { "0x", 0, "bad number or duration syntax" },
         { "1e", 0, "bad number or duration syntax" },
         { "up{job=\"a}", 7, "unterminated quoted string" },
