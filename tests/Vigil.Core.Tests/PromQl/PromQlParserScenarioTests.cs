@@ -50,9 +50,16 @@ public sealed class PromQlParserScenarioTests
         }
     }
 
-    // The test project does not copy testdata to its output, so find the file from the output folder upwards.
+    // Prefer a copy in the output folder; the test project does not copy testdata yet, so fall back to searching
+    // upwards from the output folder for the source tree.
     private static string LocateScenarioFile()
     {
+        var copied = Path.Combine(AppContext.BaseDirectory, "PromQl", "testdata", "parse.txt");
+        if (File.Exists(copied))
+        {
+            return copied;
+        }
+
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, ScenarioFile);
