@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Vigil.Core.Telemetry;
+using Vigil.Core.Time;
 
 namespace Vigil.Core.PromQl;
 
@@ -79,7 +80,7 @@ public abstract record Expr(int Position)
 
         if (offset != TimeSpan.Zero)
         {
-            s += " offset " + PromQlDuration.Format(offset);
+            s += " offset " + DurationParser.Format(offset);
         }
 
         return s;
@@ -198,7 +199,7 @@ public sealed record MatrixSelector(VectorSelector Selector, TimeSpan Range, int
 
     /// <inheritdoc />
     public override string ToString() =>
-        Selector.SelectorText() + "[" + PromQlDuration.Format(Range) + "]" + FormatOffsetAndAt(Selector.Offset, Selector.At);
+        Selector.SelectorText() + "[" + DurationParser.Format(Range) + "]" + FormatOffsetAndAt(Selector.Offset, Selector.At);
 }
 
 /// <summary>A subquery, <c>expr[30m:1m] @ t offset d</c>.</summary>
@@ -216,7 +217,7 @@ public sealed record SubqueryExpr(Expr Expr, TimeSpan Range, TimeSpan? Step, Tim
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Expr}[{PromQlDuration.Format(Range)}:{(Step is { } s ? PromQlDuration.Format(s) : string.Empty)}]"
+        $"{Expr}[{DurationParser.Format(Range)}:{(Step is { } s ? DurationParser.Format(s) : string.Empty)}]"
         + FormatOffsetAndAt(Offset, At);
 }
 

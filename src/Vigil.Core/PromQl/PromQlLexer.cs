@@ -1,4 +1,5 @@
 using System.Globalization;
+using Vigil.Core.Time;
 
 namespace Vigil.Core.PromQl;
 
@@ -354,7 +355,7 @@ internal static class PromQlLexer
         }
 
         // Digits directly followed by a unit letter make a duration such as 1h30m or 250ms.
-        if (i < text.Length && PromQlDuration.IsUnitStart(text[i]) && text[start] != '.')
+        if (i < text.Length && IsDurationUnitStart(text[i]) && text[start] != '.')
         {
             while (i < text.Length && (char.IsAsciiDigit(text[i]) || char.IsAsciiLetter(text[i])))
             {
@@ -362,13 +363,16 @@ internal static class PromQlLexer
             }
 
             var durationText = text[start..i];
-            if (durationText.Any(ch => char.IsAsciiLetter(ch) && !PromQlDuration.IsUnitStart(ch)))
+            if (durationText.Any(ch => char.IsAsciiLetter(ch) && !IsDurationUnitStart(ch)))
             {
                 throw BadNumber(text, start, i);
             }
 
-            var duration = PromQlDuration.TryParse(durationText)
-                ?? throw new PromQlParseException($"not a valid duration string: \"{durationText}\"", start);
+            if (!DurationParser.TryParse(durationText, out var duration, out _, allowBareSeconds: false))
+            {
+                throw new PromQlParseException($"not a valid duration string: \"{durationText}\"", start);
+            }
+
             EnsureEnd(text, start, i);
             return new Token(TokenKind.Duration, start, durationText, Duration: duration);
         }
@@ -434,4 +438,6 @@ internal static class PromQlLexer
 
     private static PromQlParseException BadNumber(string text, int start, int end) =>
         new($"bad number or duration syntax: \"{text[start..Math.Min(end, text.Length)]}\"", start);
+
+    private static bool IsDurationUnitStart(char c) => c is 'y' or 'w' or 'd' or 'h' or 'm' or 's';
 }

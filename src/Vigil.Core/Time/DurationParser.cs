@@ -96,25 +96,35 @@ public static class DurationParser
         return true;
     }
 
-    /// <summary>Formats a duration in the shortest Prometheus form (<c>1h30m</c>, <c>250ms</c>).</summary>
+    /// <summary>
+    /// Formats a duration the way Prometheus prints one: the largest units first (<c>1w2d</c>, <c>1h30m</c>, <c>250ms</c>),
+    /// <c>0s</c> for zero, a leading <c>-</c> for a negative offset.
+    /// </summary>
     public static string Format(TimeSpan duration)
     {
-        var ms = (long)duration.TotalMilliseconds;
-        if (ms == 0)
+        var ticks = duration.Ticks;
+        if (ticks / TimeSpan.TicksPerMillisecond == 0)
         {
             return "0s";
         }
 
-        var parts = new List<string>();
-        foreach (var (unit, size) in new[] { ("d", 86_400_000L), ("h", 3_600_000L), ("m", 60_000L), ("s", 1000L), ("ms", 1L) })
+        var sb = new System.Text.StringBuilder();
+        if (ticks < 0)
         {
-            if (ms >= size)
+            sb.Append('-');
+            ticks = -ticks;
+        }
+
+        foreach (var (unit, size) in Units)
+        {
+            var n = ticks / size;
+            if (n > 0)
             {
-                parts.Add((ms / size).ToString(CultureInfo.InvariantCulture) + unit);
-                ms %= size;
+                sb.Append(n.ToString(CultureInfo.InvariantCulture)).Append(unit);
+                ticks -= n * size;
             }
         }
 
-        return string.Concat(parts);
+        return sb.ToString();
     }
 }

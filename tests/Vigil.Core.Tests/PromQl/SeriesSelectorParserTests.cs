@@ -28,11 +28,13 @@ public sealed class SeriesSelectorParserTests
     }
 
     [Theory]
-    [InlineData("", 0, "empty")]
+    [InlineData("", 0, "no expression found")]
     [InlineData("{job=~\".*\"}", 0, "non-empty matcher")]
-    [InlineData("up{job=\"a\"", 10, "unclosed")]
+    [InlineData("up{job=\"a\"", 2, "unclosed")]
     [InlineData("up{job=\"a}", 7, "unterminated")]
-    [InlineData("up{job~\"a\"}", 6, "operator")]
+    [InlineData("up{job~\"a\"}", 6, "unexpected character")]
+    [InlineData("rate(up[5m])", 0, "expected a series selector")]
+    [InlineData("up offset 5m", 0, "no offset")]
     [InlineData("up{job=~\"(\"}", 8, "regular expression")]
     [InlineData("up job", 3, "unexpected")]
     public void Parse_BadSelector_ThrowsWithPosition(string text, int position, string reason)

@@ -1,8 +1,9 @@
-using Vigil.Core.PromQl;
+using Vigil.Core.Time;
 
-namespace Vigil.Core.Tests.PromQl;
+namespace Vigil.Core.Tests.Time;
 
-public sealed class PromQlDurationTests
+/// <summary>The duration forms PromQL uses (ranges, offsets, subquery steps), parsed without bare seconds.</summary>
+public sealed class DurationParserPromQlTests
 {
     [Theory]
     [InlineData("250ms", 250)]
@@ -16,7 +17,8 @@ public sealed class PromQlDurationTests
     [InlineData("0s", 0)]
     public void TryParse_ValidDuration_ReturnsMilliseconds(string text, long milliseconds)
     {
-        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), PromQlDuration.TryParse(text));
+        Assert.True(DurationParser.TryParse(text, out var duration, out _, allowBareSeconds: false));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
     }
 
     [Theory]
@@ -31,7 +33,7 @@ public sealed class PromQlDurationTests
     [InlineData("1000000y")]
     public void TryParse_InvalidDuration_ReturnsNull(string text)
     {
-        Assert.Null(PromQlDuration.TryParse(text));
+        Assert.False(DurationParser.TryParse(text, out _, out _, allowBareSeconds: false));
     }
 
     [Theory]
@@ -42,6 +44,6 @@ public sealed class PromQlDurationTests
     [InlineData(1_500, "1s500ms")]
     public void Format_Duration_IsCanonical(long milliseconds, string expected)
     {
-        Assert.Equal(expected, PromQlDuration.Format(TimeSpan.FromMilliseconds(milliseconds)));
+        Assert.Equal(expected, DurationParser.Format(TimeSpan.FromMilliseconds(milliseconds)));
     }
 }
