@@ -12,7 +12,7 @@ internal sealed class BlockSeriesIndex : IPostingsIndex
 {
     private readonly LabelSet[] _series;
     private readonly int[] _chunkStart;
-    private readonly Dictionary<string, Dictionary<string, List<int>>> _postings = new(StringComparer.Ordinal);
+    private readonly LabelPostings _postings = new();
 
     private BlockSeriesIndex(LabelSet[] series, int[] chunkStart, long[] chunkOffset, int[] chunkLength, long[] chunkMinT, long[] chunkMaxT, long estimatedBytes)
     {
@@ -25,22 +25,7 @@ internal sealed class BlockSeriesIndex : IPostingsIndex
         EstimatedBytes = estimatedBytes;
         for (var i = 0; i < series.Length; i++)
         {
-            foreach (var label in series[i].Labels)
-            {
-                if (!_postings.TryGetValue(label.Name, out var values))
-                {
-                    values = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-                    _postings[label.Name] = values;
-                }
-
-                if (!values.TryGetValue(label.Value, out var ids))
-                {
-                    ids = [];
-                    values[label.Value] = ids;
-                }
-
-                ids.Add(i);
-            }
+            _postings.Add(i, series[i].Labels);
         }
     }
 
@@ -91,21 +76,9 @@ internal sealed class BlockSeriesIndex : IPostingsIndex
         return result;
     }
 
-    IReadOnlyList<int>? IPostingsIndex.Get(string name, string value) =>
-        _postings.TryGetValue(name, out var values) && values.TryGetValue(value, out var ids) ? ids : null;
+    IReadOnlyList<int>? IPostingsIndex.Get(string name, string value) => _postings.Get(name, value);
 
-    IEnumerable<KeyValuePair<string, IReadOnlyList<int>>> IPostingsIndex.Values(string name)
-    {
-        if (!_postings.TryGetValue(name, out var values))
-        {
-            yield break;
-        }
-
-        foreach (var (value, ids) in values)
-        {
-            yield return new KeyValuePair<string, IReadOnlyList<int>>(value, ids);
-        }
-    }
+    IEnumerable<KeyValuePair<string, IReadOnlyList<int>>> IPostingsIndex.Values(string name) => _postings.Values(name);
 
     public static BlockSeriesIndex Parse(ReadOnlySpan<byte> section, long dataEnd, string name)
     {

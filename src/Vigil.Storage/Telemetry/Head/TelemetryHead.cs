@@ -14,7 +14,7 @@ internal sealed class TelemetryHead : IPostingsIndex
     private readonly ConcurrentDictionary<LabelSet, MemSeries> _byLabels = new();
     private readonly ReaderWriterLockSlim _indexLock = new(LockRecursionPolicy.NoRecursion);
     private readonly List<MemSeries> _series = [];
-    private readonly Dictionary<string, Dictionary<string, List<int>>> _postings = new(StringComparer.Ordinal);
+    private readonly LabelPostings _postings = new();
     private long _approxBytes;
     private long _sampleCount;
     private long _firstWriteAtMs = long.MinValue;
@@ -65,22 +65,7 @@ internal sealed class TelemetryHead : IPostingsIndex
         {
             var series = new MemSeries(_series.Count, labels);
             _series.Add(series);
-            foreach (var label in labels.Labels)
-            {
-                if (!_postings.TryGetValue(label.Name, out var values))
-                {
-                    values = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-                    _postings[label.Name] = values;
-                }
-
-                if (!values.TryGetValue(label.Value, out var ids))
-                {
-                    ids = new List<int>(1);
-                    values[label.Value] = ids;
-                }
-
-                ids.Add(series.Id);
-            }
+            _postings.Add(series.Id, labels.Labels);
 
             _byLabels[labels] = series;
             Volatile.Write(ref _seriesCount, _series.Count);
@@ -178,21 +163,9 @@ internal sealed class TelemetryHead : IPostingsIndex
     }
 
     // Called with the index lock held (read) by Select.
-    IReadOnlyList<int>? IPostingsIndex.Get(string name, string value) =>
-        _postings.TryGetValue(name, out var values) && values.TryGetValue(value, out var ids) ? ids : null;
+    IReadOnlyList<int>? IPostingsIndex.Get(string name, string value) => _postings.Get(name, value);
 
-    IEnumerable<KeyValuePair<string, IReadOnlyList<int>>> IPostingsIndex.Values(string name)
-    {
-        if (!_postings.TryGetValue(name, out var values))
-        {
-            yield break;
-        }
-
-        foreach (var (value, ids) in values)
-        {
-            yield return new KeyValuePair<string, IReadOnlyList<int>>(value, ids);
-        }
-    }
+    IEnumerable<KeyValuePair<string, IReadOnlyList<int>>> IPostingsIndex.Values(string name) => _postings.Values(name);
 
     private void AddBytes(long delta) => Volatile.Write(ref _approxBytes, _approxBytes + delta);
 }
