@@ -402,7 +402,7 @@ internal sealed partial class Evaluator
         foreach (var e in EvalVector(args[0], t))
         {
             var match = regex.Match(e.Labels.Get(src) ?? string.Empty);
-            var labels = match.Success ? e.Labels.With(dst, ExpandGo(replacement, match, regex)) : e.Labels;
+            var labels = match.Success ? SetLabel(e.Labels, dst, ExpandGo(replacement, match, regex)) : e.Labels;
             result.Add(new VSample(labels, e.Value, e.SampleTs));
         }
 
@@ -475,6 +475,10 @@ internal sealed partial class Evaluator
         return sb.ToString();
     }
 
+    /// <summary>Sets a label, or removes it when the value is empty, as Prometheus's label builder does.</summary>
+    private static LabelSet SetLabel(LabelSet labels, string name, string value) =>
+        value.Length == 0 ? labels.Without(name) : labels.With(name, value);
+
     private List<VSample> LabelJoin(IReadOnlyList<Expr> args, long t)
     {
         var dst = ((StringValue)Eval(args[1], t)).Value;
@@ -489,7 +493,7 @@ internal sealed partial class Evaluator
         foreach (var e in EvalVector(args[0], t))
         {
             var joined = string.Join(sep, srcs.Select(s => e.Labels.Get(s) ?? string.Empty));
-            result.Add(new VSample(e.Labels.With(dst, joined), e.Value, e.SampleTs));
+            result.Add(new VSample(SetLabel(e.Labels, dst, joined), e.Value, e.SampleTs));
         }
 
         return Checked(result);
