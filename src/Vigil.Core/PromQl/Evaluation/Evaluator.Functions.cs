@@ -25,11 +25,11 @@ internal sealed partial class Evaluator
                 }
 
             case "rate":
-                return RangeFunc(c, t, (s, ms, refT) => ExtrapolatedRate(s, ms, refT, isCounter: true, isRate: true));
+                return RangeFunc(c, t, (s, rangeMs, refT) => ExtrapolatedRate(s, rangeMs, refT, isCounter: true, isRate: true));
             case "increase":
-                return RangeFunc(c, t, (s, ms, refT) => ExtrapolatedRate(s, ms, refT, isCounter: true, isRate: false));
+                return RangeFunc(c, t, (s, rangeMs, refT) => ExtrapolatedRate(s, rangeMs, refT, isCounter: true, isRate: false));
             case "delta":
-                return RangeFunc(c, t, (s, ms, refT) => ExtrapolatedRate(s, ms, refT, isCounter: false, isRate: false));
+                return RangeFunc(c, t, (s, rangeMs, refT) => ExtrapolatedRate(s, rangeMs, refT, isCounter: false, isRate: false));
             case "irate":
                 return RangeFunc(c, t, (s, _, _) => InstantValue(s, isRate: true));
             case "idelta":
@@ -216,18 +216,19 @@ internal sealed partial class Evaluator
         return Checked(result);
     }
 
-    private List<VSample> RangeFunc(Call c, long t, Func<Sample[], MatrixSelector, long, double?> f, bool dropName = true, int matrixArg = 0)
+    private List<VSample> RangeFunc(Call c, long t, Func<Sample[], long, long, double?> f, bool dropName = true, int matrixArg = 0)
     {
-        if (c.Args[matrixArg] is not MatrixSelector ms)
+        var arg = Unwrap(c.Args[matrixArg]);
+        var (rangeMs, refT) = arg switch
         {
-            throw new PromQlEvaluationException($"unsupported: {c.Function} over a subquery");
-        }
-
-        var refT = RefTime(ms.Selector, t);
+            MatrixSelector ms => ((long)ms.Range.TotalMilliseconds, RefTime(ms.Selector, t)),
+            SubqueryExpr sq => ((long)sq.Range.TotalMilliseconds, SubqueryRefTime(sq, t)),
+            _ => throw new PromQlEvaluationException($"unsupported: {c.Function} over {arg}"),
+        };
         var result = new List<VSample>();
-        foreach (var s in EvalMatrix(ms, t))
+        foreach (var s in EvalMatrix(arg, t))
         {
-            if (f(s.Samples, ms, refT) is { } value)
+            if (f(s.Samples, rangeMs, refT) is { } value)
             {
                 result.Add(new VSample(dropName ? DropName(s.Labels) : s.Labels, value, t));
             }
@@ -237,15 +238,15 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>Prometheus's extrapolatedRate for rate, increase and delta.</summary>
-    private static double? ExtrapolatedRate(Sample[] samples, MatrixSelector ms, long refT, bool isCounter, bool isRate)
+    private static double? ExtrapolatedRate(Sample[] samples, long rangeMs, long refT, bool isCounter, bool isRate)
     {
         if (samples.Length < 2)
         {
             return null;
         }
 
-        var rangeSeconds = ms.Range.TotalSeconds;
-        var rangeStart = refT - (long)ms.Range.TotalMilliseconds;
+        var rangeSeconds = rangeMs / 1000.0;
+        var rangeStart = refT - rangeMs;
         var rangeEnd = refT;
         var result = samples[^1].Value - samples[0].Value;
         if (isCounter)

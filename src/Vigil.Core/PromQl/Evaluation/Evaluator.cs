@@ -29,50 +29,63 @@ internal sealed partial class Evaluator
     internal static bool IsStale(double v) => BitConverter.DoubleToInt64Bits(v) == StaleNaNBits;
 
     /// <summary>Fetches every selector's data once for the whole query window.</summary>
-    internal void Prefetch(Expr expr)
+    internal void Prefetch(Expr expr) => Prefetch(expr, _start, _end);
+
+    /// <summary>Fetches the data of every selector below <paramref name="expr"/>, evaluated at times in [first, last].</summary>
+    private void Prefetch(Expr expr, long first, long last)
     {
         switch (expr)
         {
             case VectorSelector vs:
-                Fetch(vs, 0, _lookback);
+                Fetch(vs, first, last, 0, _lookback);
                 break;
             case MatrixSelector ms:
-                Fetch(ms.Selector, (long)ms.Range.TotalMilliseconds, 0);
+                Fetch(ms.Selector, first, last, (long)ms.Range.TotalMilliseconds, 0);
                 break;
-            case SubqueryExpr:
-                throw new PromQlEvaluationException("unsupported: subquery");
+            case SubqueryExpr sq:
+                {
+                    var (innerFirst, innerLast) = sq.At is null ? (first, last) : (AtTime(sq.At), AtTime(sq.At));
+                    var offset = (long)sq.Offset.TotalMilliseconds;
+                    Prefetch(sq.Expr, innerFirst - offset - (long)sq.Range.TotalMilliseconds, innerLast - offset);
+                    break;
+                }
+
             case Call c:
                 foreach (var a in c.Args)
                 {
-                    Prefetch(a);
+                    Prefetch(a, first, last);
                 }
 
                 break;
             case AggregateExpr a:
                 if (a.Parameter is not null)
                 {
-                    Prefetch(a.Parameter);
+                    Prefetch(a.Parameter, first, last);
                 }
 
-                Prefetch(a.Expr);
+                Prefetch(a.Expr, first, last);
                 break;
             case BinaryExpr b:
-                Prefetch(b.Lhs);
-                Prefetch(b.Rhs);
+                Prefetch(b.Lhs, first, last);
+                Prefetch(b.Rhs, first, last);
                 break;
             case UnaryExpr u:
-                Prefetch(u.Expr);
+                Prefetch(u.Expr, first, last);
                 break;
             case ParenExpr p:
-                Prefetch(p.Expr);
+                Prefetch(p.Expr, first, last);
                 break;
         }
     }
 
-    private void Fetch(VectorSelector vs, long range, long lookback)
+    private void Fetch(VectorSelector vs, long first, long last, long range, long lookback)
     {
         var offset = (long)vs.Offset.TotalMilliseconds;
-        var (first, last) = vs.At is null ? (_start, _end) : (AtTime(vs.At), AtTime(vs.At));
+        if (vs.At is not null)
+        {
+            first = last = AtTime(vs.At);
+        }
+
         var from = first - offset - range - lookback;
         var to = last - offset;
         var series = _source.SelectSamples(vs.Matchers, from + 1, to, _options.MaxSeries + 1);
@@ -120,9 +133,65 @@ internal sealed partial class Evaluator
         BinaryExpr b => EvalBinary(b, t),
         AggregateExpr a => EvalAggregate(a, t),
         Call c => EvalCall(c, t),
-        SubqueryExpr => throw new PromQlEvaluationException("unsupported: subquery"),
+        SubqueryExpr sq => EvalSubquery(sq, t),
         _ => throw new PromQlEvaluationException($"unsupported: expression {expr.GetType().Name}"),
     };
+
+    internal static Expr Unwrap(Expr e) => e is ParenExpr p ? Unwrap(p.Expr) : e;
+
+    private long SubqueryRefTime(SubqueryExpr sq, long t) =>
+        (sq.At is null ? t : AtTime(sq.At)) - (long)sq.Offset.TotalMilliseconds;
+
+    /// <summary>
+    /// Evaluates the inner expression at every multiple of the step in (refT - range, refT], as Prometheus 3 does,
+    /// and returns the points as a range vector.
+    /// </summary>
+    private List<MSeries> EvalSubquery(SubqueryExpr sq, long t)
+    {
+        var step = (long)(sq.Step ?? _options.DefaultSubqueryStep).TotalMilliseconds;
+        if (step <= 0)
+        {
+            throw new PromQlEvaluationException("subquery step must be positive");
+        }
+
+        var refT = SubqueryRefTime(sq, t);
+        var windowStart = refT - (long)sq.Range.TotalMilliseconds;
+        var ti = step * (windowStart / step);
+        while (ti <= windowStart)
+        {
+            ti += step;
+        }
+
+        var series = new Dictionary<LabelSet, List<Sample>>();
+        var order = new List<LabelSet>();
+        for (var n = 0; ti <= refT; ti += step, n++)
+        {
+            if (n >= _options.MaxSteps)
+            {
+                throw new PromQlEvaluationException($"subquery exceeds maximum resolution of {_options.MaxSteps} points");
+            }
+
+            var points = Eval(sq.Expr, ti) switch
+            {
+                List<VSample> v => v,
+                ScalarValue s => [new VSample(LabelSet.Empty, s.Value, ti)],
+                _ => throw new PromQlEvaluationException("unsupported: subquery over a non-vector expression"),
+            };
+            foreach (var e in points)
+            {
+                if (!series.TryGetValue(e.Labels, out var list))
+                {
+                    list = [];
+                    series[e.Labels] = list;
+                    order.Add(e.Labels);
+                }
+
+                list.Add(new Sample(ti, e.Value));
+            }
+        }
+
+        return order.Select(l => new MSeries(l, [.. series[l]])).ToList();
+    }
 
     private List<VSample> EvalVectorSelector(VectorSelector vs, long t)
     {

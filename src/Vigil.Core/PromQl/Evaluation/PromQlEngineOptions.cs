@@ -15,6 +15,9 @@ public sealed class PromQlEngineOptions
     /// <summary>Most series one selector may select. Default 500,000; it bounds the memory of one selector.</summary>
     public int MaxSeries { get; init; } = 500_000;
 
-    /// <summary>Most steps of a range query. Default 11,000, Prometheus's API limit.</summary>
+    /// <summary>The step of a subquery written without one, <c>x[30m:]</c>. Default 1 minute, Prometheus's default evaluation interval.</summary>
+    public TimeSpan DefaultSubqueryStep { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most steps of a range query (and of one subquery evaluation). Default 11,000, Prometheus's API limit.</summary>
     public int MaxSteps { get; init; } = 11_000;
 }
