@@ -80,6 +80,7 @@ internal sealed partial class Evaluator
             }
         }
 
+        CheckUnique(result);
         return result;
     }
 

@@ -148,8 +148,10 @@ internal sealed partial class Evaluator
 
             case "timestamp":
                 {
+                    // Only a plain selector reports its samples' own times; anything computed is stamped with t.
+                    var raw = Unwrap(args[0]) is VectorSelector;
                     var v = EvalVector(args[0], t);
-                    return Checked(v.Select(e => new VSample(DropName(e.Labels), e.SampleTs / 1000.0, e.SampleTs)).ToList());
+                    return Checked(v.Select(e => new VSample(DropName(e.Labels), (raw ? e.SampleTs : t) / 1000.0, t)).ToList());
                 }
 
             case "sort":

@@ -270,7 +270,7 @@ internal sealed partial class Evaluator
         return v switch
         {
             ScalarValue s => new ScalarValue(-s.Value),
-            List<VSample> vec => vec.Select(e => new VSample(DropName(e.Labels), -e.Value, e.SampleTs)).ToList(),
+            List<VSample> vec => Checked(vec.Select(e => new VSample(DropName(e.Labels), -e.Value, e.SampleTs)).ToList()),
             _ => throw new PromQlEvaluationException("unsupported: unary minus on " + u.Expr.ValueType),
         };
     }
