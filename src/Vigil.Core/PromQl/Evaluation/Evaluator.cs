@@ -16,13 +16,12 @@ internal sealed partial class Evaluator
     private readonly Dictionary<VectorSelector, List<MSeries>> _data = new(ReferenceEqualityComparer.Instance);
     private long _loadedSamples;
 
-    internal Evaluator(ISeriesSource source, PromQlEngineOptions options, long start, long end, long step)
+    internal Evaluator(ISeriesSource source, PromQlEngineOptions options, long start, long end)
     {
         _source = source;
         _options = options;
         _start = start;
         _end = end;
-        _ = step;
         _lookback = (long)options.LookbackDelta.TotalMilliseconds;
     }
 

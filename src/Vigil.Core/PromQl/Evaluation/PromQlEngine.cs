@@ -17,7 +17,7 @@ public sealed class PromQlEngine(ISeriesSource source, PromQlEngineOptions optio
     public PromQlResult InstantQuery(string query, long timeMs)
     {
         var expr = PromQlParser.Parse(query);
-        var ev = new Evaluator(source, options, timeMs, timeMs, 0);
+        var ev = new Evaluator(source, options, timeMs, timeMs);
         ev.Prefetch(expr);
         return ev.Eval(expr, timeMs) switch
         {
@@ -59,7 +59,7 @@ public sealed class PromQlEngine(ISeriesSource source, PromQlEngineOptions optio
                 $"invalid expression type \"{Expr.TypeName(expr.ValueType)}\" for range query, must be Scalar or instant Vector");
         }
 
-        var ev = new Evaluator(source, options, startMs, endMs, stepMs);
+        var ev = new Evaluator(source, options, startMs, endMs);
         ev.Prefetch(expr);
         var series = new Dictionary<LabelSet, List<Sample>>();
         for (var t = startMs; t <= endMs; t += stepMs)
