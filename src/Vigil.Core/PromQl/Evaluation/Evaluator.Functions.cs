@@ -38,6 +38,12 @@ internal sealed partial class Evaluator
                 return RangeFunc(c, t, (s, _, _) => s.Length < 2 ? null : LinearRegression(s, s[0].TimestampMs).Slope);
             case "predict_linear":
                 {
+                    if (_start != _end && Unwrap(args[0]) is MatrixSelector { Selector.At: not null } or SubqueryExpr { At: not null })
+                    {
+                        // Prometheus evaluates this step-invariant call once at the query start; not reproduced yet.
+                        throw new PromQlEvaluationException("unsupported: predict_linear over an @ modifier in a range query");
+                    }
+
                     var seconds = EvalScalar(args[1], t);
                     return RangeFunc(c, t, (s, _, _) =>
                     {
