@@ -26,9 +26,23 @@ internal sealed partial class Evaluator
         }
 
         var input = EvalVector(a.Expr, t);
-        if (a.Op is AggregationOp.Topk or AggregationOp.Bottomk && double.IsNaN(param))
+        if (a.Op is AggregationOp.Topk or AggregationOp.Bottomk)
         {
-            throw new PromQlEvaluationException($"Parameter value is NaN for {AggregateExpr.OpName(a.Op)}");
+            // Prometheus's checks and messages for k.
+            if (double.IsNaN(param))
+            {
+                throw new PromQlEvaluationException("Parameter value is NaN");
+            }
+
+            if (param <= long.MinValue)
+            {
+                throw new PromQlEvaluationException($"Scalar value {FormatValue(param)} underflows int64");
+            }
+
+            if (param >= long.MaxValue)
+            {
+                throw new PromQlEvaluationException($"Scalar value {FormatValue(param)} overflows int64");
+            }
         }
 
         // Groups in order of first appearance, each with its output labels and members.
