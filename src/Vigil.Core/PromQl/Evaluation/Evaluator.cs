@@ -165,7 +165,7 @@ internal sealed partial class Evaluator
         var order = new List<LabelSet>();
         for (var n = 0; ti <= refT; ti += step, n++)
         {
-            if (n >= _options.MaxSteps)
+            if (n > _options.MaxSteps)
             {
                 throw new PromQlEvaluationException($"subquery exceeds maximum resolution of {_options.MaxSteps} points");
             }

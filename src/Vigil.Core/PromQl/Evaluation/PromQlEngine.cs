@@ -47,7 +47,7 @@ public sealed class PromQlEngine(ISeriesSource source, PromQlEngineOptions optio
             throw new PromQlEvaluationException("end timestamp must not be before start time");
         }
 
-        if ((endMs - startMs) / stepMs >= options.MaxSteps)
+        if ((endMs - startMs) / stepMs > options.MaxSteps)
         {
             throw new PromQlEvaluationException($"exceeded maximum resolution of {options.MaxSteps} points per timeseries");
         }

@@ -18,6 +18,9 @@ public sealed class PromQlEngineOptions
     /// <summary>The step of a subquery written without one, <c>x[30m:]</c>. Default 1 minute, Prometheus's default evaluation interval.</summary>
     public TimeSpan DefaultSubqueryStep { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Most steps of a range query (and of one subquery evaluation). Default 11,000, Prometheus's API limit.</summary>
+    /// <summary>
+    /// Most steps, (end - start) / step, of a range query and of one subquery evaluation. Default 11,000, Prometheus's API
+    /// limit; it bounds the points per series.
+    /// </summary>
     public int MaxSteps { get; init; } = 11_000;
 }

@@ -109,6 +109,16 @@ public sealed class PromQlEngineTests
     }
 
     [Fact]
+    public void RangeQuery_StepsAtLimit_Succeeds()
+    {
+        var engine = new PromQlEngine(Source(1, 1), new PromQlEngineOptions { MaxSteps = 10 });
+
+        var result = engine.RangeQuery("vector(1)", 0, 10_000, 1_000);
+
+        Assert.Equal(11, result.Series.Single().Samples.Count);
+    }
+
+    [Fact]
     public void RangeQuery_TooManySteps_Throws()
     {
         var engine = new PromQlEngine(Source(1, 1), new PromQlEngineOptions { MaxSteps = 10 });
