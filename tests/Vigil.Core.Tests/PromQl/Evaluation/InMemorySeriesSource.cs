@@ -8,7 +8,10 @@ internal sealed class InMemorySeriesSource : ISeriesSource
     private readonly Dictionary<LabelSet, List<Sample>> _series = [];
 
     /// <summary>How many times <see cref="SelectSamples"/> was called.</summary>
-    public int SelectSamplesCalls { get; private set; }
+    public int SelectSamplesCalls => Windows.Count;
+
+    /// <summary>The inclusive [start, end] windows that <see cref="SelectSamples"/> was asked for, in call order.</summary>
+    public List<(long StartMs, long EndMs)> Windows { get; } = [];
 
     public void Add(LabelSet labels, long timestampMs, double value)
     {
@@ -26,7 +29,7 @@ internal sealed class InMemorySeriesSource : ISeriesSource
 
     public IReadOnlyList<SeriesSamples> SelectSamples(IReadOnlyList<LabelMatcher> matchers, long startMs, long endMs, int limit)
     {
-        SelectSamplesCalls++;
+        Windows.Add((startMs, endMs));
         return _series
             .Where(kv => matchers.All(m => m.Matches(kv.Key)))
             .Select(kv => new SeriesSamples(kv.Key, kv.Value.Where(s => s.TimestampMs >= startMs && s.TimestampMs <= endMs).OrderBy(s => s.TimestampMs).ToList()))

@@ -78,6 +78,29 @@ public sealed class PromQlEngineTests
     }
 
     [Fact]
+    public void RangeQuery_FetchWindow_CoversRangeLookbackAndOffset()
+    {
+        var source = Source(1, 10);
+        var engine = new PromQlEngine(source, new PromQlEngineOptions());
+
+        engine.RangeQuery("rate(m[1m] offset 30s) + m", 60_000, 600_000, 15_000);
+
+        // Left-open windows: the first sample that can matter is just after start - range - offset (or - lookback).
+        Assert.Equal([(-29_999L, 570_000L), (-239_999L, 600_000L)], source.Windows);
+    }
+
+    [Fact]
+    public void InstantQuery_AtModifier_FetchesAroundTheAtTime()
+    {
+        var source = Source(1, 10);
+        var engine = new PromQlEngine(source, new PromQlEngineOptions());
+
+        engine.InstantQuery("m @ 100", 1_000_000);
+
+        Assert.Equal([(-199_999L, 100_000L)], source.Windows);
+    }
+
+    [Fact]
     public void InstantQuery_String_ReturnsString()
     {
         var engine = new PromQlEngine(Source(1, 1), new PromQlEngineOptions());
