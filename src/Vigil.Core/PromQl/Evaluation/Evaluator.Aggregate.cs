@@ -1,0 +1,311 @@
+using System.Text.RegularExpressions;
+using Vigil.Core.Telemetry;
+
+namespace Vigil.Core.PromQl.Evaluation;
+
+/// <summary>Aggregation operators with <c>by</c> and <c>without</c>.</summary>
+internal sealed partial class Evaluator
+{
+    private static readonly Regex LabelNamePattern = new("^[a-zA-Z_][a-zA-Z0-9_]*$", RegexOptions.CultureInvariant);
+
+    private List<VSample> EvalAggregate(AggregateExpr a, long t)
+    {
+        double param = 0;
+        string? label = null;
+        if (a.Op is AggregationOp.Topk or AggregationOp.Bottomk or AggregationOp.Quantile)
+        {
+            param = EvalScalar(a.Parameter!, t);
+        }
+        else if (a.Op == AggregationOp.CountValues)
+        {
+            label = ((StringValue)Eval(a.Parameter!, t)).Value;
+            if (!LabelNamePattern.IsMatch(label))
+            {
+                throw new PromQlEvaluationException($"invalid label name \"{label}\"");
+            }
+        }
+
+        var input = EvalVector(a.Expr, t);
+        if (a.Op is AggregationOp.Topk or AggregationOp.Bottomk)
+        {
+            // Prometheus's checks and messages for k.
+            if (double.IsNaN(param))
+            {
+                throw new PromQlEvaluationException("Parameter value is NaN");
+            }
+
+            if (param <= long.MinValue)
+            {
+                throw new PromQlEvaluationException($"Scalar value {FormatValue(param)} underflows int64");
+            }
+
+            if (param >= long.MaxValue)
+            {
+                throw new PromQlEvaluationException($"Scalar value {FormatValue(param)} overflows int64");
+            }
+        }
+
+        // Groups in order of first appearance, each with its output labels and members.
+        var groups = new Dictionary<LabelSet, List<VSample>>();
+        var order = new List<LabelSet>();
+        foreach (var e in input)
+        {
+            var key = GroupingKey(e.Labels, a.Grouping, a.Without);
+            if (!groups.TryGetValue(key, out var members))
+            {
+                members = [];
+                groups[key] = members;
+                order.Add(key);
+            }
+
+            members.Add(e);
+        }
+
+        var result = new List<VSample>();
+        foreach (var key in order)
+        {
+            var members = groups[key];
+            switch (a.Op)
+            {
+                case AggregationOp.Sum:
+                    result.Add(new VSample(key, KahanSum(members.Select(m => m.Value)), 0));
+                    break;
+                case AggregationOp.Avg:
+                    result.Add(new VSample(key, Mean(members.Select(m => m.Value)), 0));
+                    break;
+                case AggregationOp.Count:
+                    result.Add(new VSample(key, members.Count, 0));
+                    break;
+                case AggregationOp.Group:
+                    result.Add(new VSample(key, 1, 0));
+                    break;
+                case AggregationOp.Min:
+                    result.Add(new VSample(key, MinOf(members.Select(m => m.Value)), 0));
+                    break;
+                case AggregationOp.Max:
+                    result.Add(new VSample(key, MaxOf(members.Select(m => m.Value)), 0));
+                    break;
+                case AggregationOp.Stdvar:
+                    result.Add(new VSample(key, Variance(members.Select(m => m.Value)), 0));
+                    break;
+                case AggregationOp.Stddev:
+                    result.Add(new VSample(key, Math.Sqrt(Variance(members.Select(m => m.Value))), 0));
+                    break;
+                case AggregationOp.Quantile:
+                    result.Add(new VSample(key, Quantile(param, members.Select(m => m.Value).ToList()), 0));
+                    break;
+                case AggregationOp.Topk:
+                case AggregationOp.Bottomk:
+                    result.AddRange(TopK(members, param, a.Op == AggregationOp.Topk));
+                    break;
+                case AggregationOp.CountValues:
+                    foreach (var g in members.GroupBy(m => FormatValue(m.Value)))
+                    {
+                        result.Add(new VSample(key.With(label!, g.Key), g.Count(), 0));
+                    }
+
+                    break;
+                default:
+                    throw new PromQlEvaluationException("unsupported: aggregation " + AggregateExpr.OpName(a.Op));
+            }
+        }
+
+        if (a.Op == AggregationOp.CountValues)
+        {
+            CheckUnique(result);
+        }
+
+        return result;
+    }
+
+    private static LabelSet GroupingKey(LabelSet labels, IReadOnlyList<string> grouping, bool without)
+    {
+        if (without)
+        {
+            return labels.Without([.. grouping, LabelSet.MetricNameLabel]);
+        }
+
+        return LabelSet.From(grouping.Select(n => new Label(n, labels.Get(n) ?? string.Empty)));
+    }
+
+    private static IEnumerable<VSample> TopK(List<VSample> members, double k, bool top)
+    {
+        if (k < 1)
+        {
+            return [];
+        }
+
+        var n = k >= members.Count ? members.Count : (int)k;
+
+        // NaN ranks below every number for both topk and bottomk, as in Prometheus's heaps.
+        var ordered = top
+            ? members.OrderBy(m => double.IsNaN(m.Value) ? 1 : 0).ThenByDescending(m => m.Value)
+            : members.OrderBy(m => double.IsNaN(m.Value) ? 1 : 0).ThenBy(m => m.Value);
+        return ordered.Take(n).ToList();
+    }
+
+    internal static double KahanSum(IEnumerable<double> values)
+    {
+        double sum = 0, c = 0;
+        foreach (var v in values)
+        {
+            (sum, c) = KahanSumInc(v, sum, c);
+        }
+
+        return double.IsInfinity(sum) ? sum : sum + c;
+    }
+
+    /// <summary>Prometheus's kahanSumInc (Neumaier's variant).</summary>
+    internal static (double Sum, double C) KahanSumInc(double inc, double sum, double c)
+    {
+        var t = sum + inc;
+        if (double.IsInfinity(t))
+        {
+            c = 0;
+        }
+        else if (Math.Abs(sum) >= Math.Abs(inc))
+        {
+            c += (sum - t) + inc;
+        }
+        else
+        {
+            c += (inc - t) + sum;
+        }
+
+        return (t, c);
+    }
+
+    internal static double Mean(IEnumerable<double> values)
+    {
+        double sum = 0, c = 0;
+        var n = 0;
+        foreach (var v in values)
+        {
+            (sum, c) = KahanSumInc(v, sum, c);
+            n++;
+        }
+
+        return double.IsInfinity(sum) ? sum / n : (sum + c) / n;
+    }
+
+    internal static double MinOf(IEnumerable<double> values)
+    {
+        var first = true;
+        double min = double.NaN;
+        foreach (var v in values)
+        {
+            if (first || v < min || double.IsNaN(min))
+            {
+                min = v;
+            }
+
+            first = false;
+        }
+
+        return min;
+    }
+
+    internal static double MaxOf(IEnumerable<double> values)
+    {
+        var first = true;
+        double max = double.NaN;
+        foreach (var v in values)
+        {
+            if (first || v > max || double.IsNaN(max))
+            {
+                max = v;
+            }
+
+            first = false;
+        }
+
+        return max;
+    }
+
+    /// <summary>Population variance by Welford's method, as Prometheus computes stdvar.</summary>
+    internal static double Variance(IEnumerable<double> values)
+    {
+        double mean = 0, m2 = 0;
+        var n = 0;
+        foreach (var v in values)
+        {
+            n++;
+            var delta = v - mean;
+            mean += delta / n;
+            m2 += delta * (v - mean);
+        }
+
+        return m2 / n;
+    }
+
+    /// <summary>Prometheus's quantile: linear interpolation between the closest ranks, q outside [0, 1] gives ±Inf.</summary>
+    internal static double Quantile(double q, List<double> values)
+    {
+        if (values.Count == 0 || double.IsNaN(q))
+        {
+            return double.NaN;
+        }
+
+        if (q < 0)
+        {
+            return double.NegativeInfinity;
+        }
+
+        if (q > 1)
+        {
+            return double.PositiveInfinity;
+        }
+
+        // Go's sort.Float64s puts NaN first.
+        values.Sort((x, y) => double.IsNaN(x) ? (double.IsNaN(y) ? 0 : -1) : double.IsNaN(y) ? 1 : x.CompareTo(y));
+        var n = values.Count;
+        var rank = q * (n - 1);
+        var lower = Math.Max(0, (int)Math.Floor(rank));
+        var upper = Math.Min(n - 1, lower + 1);
+        var weight = rank - Math.Floor(rank);
+        return (values[lower] * (1 - weight)) + (values[upper] * weight);
+    }
+
+    /// <summary>Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent.</summary>
+    internal static string FormatValue(double v)
+    {
+        if (double.IsNaN(v))
+        {
+            return "NaN";
+        }
+
+        if (double.IsInfinity(v))
+        {
+            return v > 0 ? "+Inf" : "-Inf";
+        }
+
+        var r = v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var e = r.IndexOf('E', StringComparison.Ordinal);
+        if (e < 0)
+        {
+            return r;
+        }
+
+        var negative = r[0] == '-';
+        var mantissa = r[(negative ? 1 : 0)..e];
+        var exponent = int.Parse(r[(e + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var dot = mantissa.IndexOf('.', StringComparison.Ordinal);
+        var digits = dot < 0 ? mantissa : mantissa.Remove(dot, 1);
+        var pointAt = (dot < 0 ? mantissa.Length : dot) + exponent;
+        string s;
+        if (pointAt <= 0)
+        {
+            s = "0." + new string('0', -pointAt) + digits;
+        }
+        else if (pointAt >= digits.Length)
+        {
+            s = digits + new string('0', pointAt - digits.Length);
+        }
+        else
+        {
+            s = digits[..pointAt] + "." + digits[pointAt..];
+        }
+
+        return negative ? "-" + s : s;
+    }
+}

@@ -1,0 +1,314 @@
+using Vigil.Core.Telemetry;
+
+namespace Vigil.Core.PromQl.Evaluation;
+
+/// <summary>Evaluates one query: holds the prefetched selector data and the query's start and end.</summary>
+internal sealed partial class Evaluator
+{
+    /// <summary>The bit pattern Prometheus writes as a staleness marker.</summary>
+    internal const long StaleNaNBits = 0x7ff0000000000002;
+
+    private readonly ISeriesSource _source;
+    private readonly PromQlEngineOptions _options;
+    private readonly long _start;
+    private readonly long _end;
+    private readonly long _lookback;
+    private readonly Dictionary<VectorSelector, List<MSeries>> _data = new(ReferenceEqualityComparer.Instance);
+    private long _loadedSamples;
+
+    internal Evaluator(ISeriesSource source, PromQlEngineOptions options, long start, long end)
+    {
+        _source = source;
+        _options = options;
+        _start = start;
+        _end = end;
+        _lookback = (long)options.LookbackDelta.TotalMilliseconds;
+    }
+
+    internal static bool IsStale(double v) => BitConverter.DoubleToInt64Bits(v) == StaleNaNBits;
+
+    /// <summary>Fetches every selector's data once for the whole query window.</summary>
+    internal void Prefetch(Expr expr) => Prefetch(expr, _start, _end);
+
+    /// <summary>Fetches the data of every selector below <paramref name="expr"/>, evaluated at times in [first, last].</summary>
+    private void Prefetch(Expr expr, long first, long last)
+    {
+        switch (expr)
+        {
+            case VectorSelector vs:
+                Fetch(vs, first, last, 0, _lookback);
+                break;
+            case MatrixSelector ms:
+                Fetch(ms.Selector, first, last, (long)ms.Range.TotalMilliseconds, 0);
+                break;
+            case SubqueryExpr sq:
+                {
+                    var (innerFirst, innerLast) = sq.At is null ? (first, last) : (AtTime(sq.At), AtTime(sq.At));
+                    var offset = (long)sq.Offset.TotalMilliseconds;
+                    Prefetch(sq.Expr, innerFirst - offset - (long)sq.Range.TotalMilliseconds, innerLast - offset);
+                    break;
+                }
+
+            case Call c:
+                foreach (var a in c.Args)
+                {
+                    Prefetch(a, first, last);
+                }
+
+                break;
+            case AggregateExpr a:
+                if (a.Parameter is not null)
+                {
+                    Prefetch(a.Parameter, first, last);
+                }
+
+                Prefetch(a.Expr, first, last);
+                break;
+            case BinaryExpr b:
+                Prefetch(b.Lhs, first, last);
+                Prefetch(b.Rhs, first, last);
+                break;
+            case UnaryExpr u:
+                Prefetch(u.Expr, first, last);
+                break;
+            case ParenExpr p:
+                Prefetch(p.Expr, first, last);
+                break;
+        }
+    }
+
+    private void Fetch(VectorSelector vs, long first, long last, long range, long lookback)
+    {
+        var offset = (long)vs.Offset.TotalMilliseconds;
+        if (vs.At is not null)
+        {
+            first = last = AtTime(vs.At);
+        }
+
+        var from = first - offset - range - lookback;
+        var to = last - offset;
+        var series = _source.SelectSamples(vs.Matchers, from + 1, to, _options.MaxSeries + 1);
+        if (series.Count > _options.MaxSeries)
+        {
+            throw new PromQlEvaluationException($"query would select more than {_options.MaxSeries} series");
+        }
+
+        var list = new List<MSeries>(series.Count);
+        foreach (var s in series)
+        {
+            _loadedSamples += s.Samples.Count;
+            if (_loadedSamples > _options.MaxSamples)
+            {
+                throw new PromQlEvaluationException("query processing would load too many samples into memory in query execution");
+            }
+
+            var samples = s.Samples.Where(x => x.TimestampMs > from && x.TimestampMs <= to).OrderBy(x => x.TimestampMs).ToArray();
+            list.Add(new MSeries(s.Labels, samples));
+        }
+
+        _data[vs] = list;
+    }
+
+    private long AtTime(AtModifier at) => at.Kind switch
+    {
+        AtKind.Start => _start,
+        AtKind.End => _end,
+        _ => at.TimestampMilliseconds,
+    };
+
+    /// <summary>The reference time of a selector evaluated at <paramref name="t"/>: @ applied, offset subtracted.</summary>
+    private long RefTime(VectorSelector vs, long t) =>
+        (vs.At is null ? t : AtTime(vs.At)) - (long)vs.Offset.TotalMilliseconds;
+
+    /// <summary>Evaluates an expression at time <paramref name="t"/>.</summary>
+    internal object Eval(Expr expr, long t) => expr switch
+    {
+        NumberLiteral n => new ScalarValue(n.Value),
+        StringLiteral s => new StringValue(s.Value),
+        ParenExpr p => Eval(p.Expr, t),
+        VectorSelector vs => EvalVectorSelector(vs, t),
+        MatrixSelector ms => EvalMatrixSelector(ms, t),
+        UnaryExpr u => EvalUnary(u, t),
+        BinaryExpr b => EvalBinary(b, t),
+        AggregateExpr a => EvalAggregate(a, t),
+        Call c => EvalCall(c, t),
+        SubqueryExpr sq => EvalSubquery(sq, t),
+        _ => throw new PromQlEvaluationException($"unsupported: expression {expr.GetType().Name}"),
+    };
+
+    internal static Expr Unwrap(Expr e) => e is ParenExpr p ? Unwrap(p.Expr) : e;
+
+    private long SubqueryRefTime(SubqueryExpr sq, long t) =>
+        (sq.At is null ? t : AtTime(sq.At)) - (long)sq.Offset.TotalMilliseconds;
+
+    /// <summary>
+    /// Evaluates the inner expression at every multiple of the step in (refT - range, refT], as Prometheus 3 does,
+    /// and returns the points as a range vector.
+    /// </summary>
+    private List<MSeries> EvalSubquery(SubqueryExpr sq, long t)
+    {
+        var step = (long)(sq.Step ?? _options.DefaultSubqueryStep).TotalMilliseconds;
+        if (step <= 0)
+        {
+            throw new PromQlEvaluationException("subquery step must be positive");
+        }
+
+        var refT = SubqueryRefTime(sq, t);
+        var windowStart = refT - (long)sq.Range.TotalMilliseconds;
+        var ti = step * (windowStart / step);
+        while (ti <= windowStart)
+        {
+            ti += step;
+        }
+
+        var series = new Dictionary<LabelSet, List<Sample>>();
+        var order = new List<LabelSet>();
+        for (var n = 0; ti <= refT; ti += step, n++)
+        {
+            if (n > _options.MaxSteps)
+            {
+                throw new PromQlEvaluationException($"subquery exceeds maximum resolution of {_options.MaxSteps} points");
+            }
+
+            var points = Eval(sq.Expr, ti) switch
+            {
+                List<VSample> v => v,
+                ScalarValue s => [new VSample(LabelSet.Empty, s.Value, ti)],
+                _ => throw new PromQlEvaluationException("unsupported: subquery over a non-vector expression"),
+            };
+            foreach (var e in points)
+            {
+                if (!series.TryGetValue(e.Labels, out var list))
+                {
+                    list = [];
+                    series[e.Labels] = list;
+                    order.Add(e.Labels);
+                }
+
+                list.Add(new Sample(ti, e.Value));
+            }
+        }
+
+        return order.Select(l => new MSeries(l, [.. series[l]])).ToList();
+    }
+
+    private List<VSample> EvalVectorSelector(VectorSelector vs, long t)
+    {
+        var refT = RefTime(vs, t);
+        var result = new List<VSample>();
+        foreach (var s in _data[vs])
+        {
+            // Prometheus 3: the lookback window is left-open, (refT - lookback, refT].
+            var i = UpperBound(s.Samples, refT) - 1;
+            if (i < 0 || s.Samples[i].TimestampMs <= refT - _lookback || IsStale(s.Samples[i].Value))
+            {
+                continue;
+            }
+
+            result.Add(new VSample(s.Labels, s.Samples[i].Value, s.Samples[i].TimestampMs));
+        }
+
+        return result;
+    }
+
+    private List<MSeries> EvalMatrixSelector(MatrixSelector ms, long t)
+    {
+        var refT = RefTime(ms.Selector, t);
+        var range = (long)ms.Range.TotalMilliseconds;
+        var result = new List<MSeries>();
+        foreach (var s in _data[ms.Selector])
+        {
+            var lo = UpperBound(s.Samples, refT - range);
+            var hi = UpperBound(s.Samples, refT);
+            var window = new List<Sample>(Math.Max(0, hi - lo));
+            for (var i = lo; i < hi; i++)
+            {
+                if (!IsStale(s.Samples[i].Value))
+                {
+                    window.Add(s.Samples[i]);
+                }
+            }
+
+            if (window.Count > 0)
+            {
+                result.Add(new MSeries(s.Labels, [.. window]));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Index of the first sample with a timestamp greater than <paramref name="t"/>.</summary>
+    private static int UpperBound(Sample[] samples, long t)
+    {
+        int lo = 0, hi = samples.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (samples[mid].TimestampMs <= t)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private object EvalUnary(UnaryExpr u, long t)
+    {
+        var v = Eval(u.Expr, t);
+        if (!u.Negate)
+        {
+            return v;
+        }
+
+        return v switch
+        {
+            ScalarValue s => new ScalarValue(-s.Value),
+            List<VSample> vec => Checked(vec.Select(e => new VSample(DropName(e.Labels), -e.Value, e.SampleTs)).ToList()),
+            _ => throw new PromQlEvaluationException("unsupported: unary minus on " + u.Expr.ValueType),
+        };
+    }
+
+    internal static LabelSet DropName(LabelSet labels) =>
+        labels.Get(LabelSet.MetricNameLabel) is null ? labels : labels.Without(LabelSet.MetricNameLabel);
+
+    internal static void CheckUnique(List<VSample> v)
+    {
+        if (v.Count < 2)
+        {
+            return;
+        }
+
+        var seen = new HashSet<LabelSet>();
+        foreach (var e in v)
+        {
+            if (!seen.Add(e.Labels))
+            {
+                throw new PromQlEvaluationException("vector cannot contain metrics with the same labelset");
+            }
+        }
+    }
+
+    private double EvalScalar(Expr e, long t) => Eval(e, t) switch
+    {
+        ScalarValue s => s.Value,
+        _ => throw new PromQlEvaluationException("expected scalar"),
+    };
+
+    private List<VSample> EvalVector(Expr e, long t) => Eval(e, t) switch
+    {
+        List<VSample> v => v,
+        _ => throw new PromQlEvaluationException("expected instant vector"),
+    };
+
+    private List<MSeries> EvalMatrix(Expr e, long t) => Eval(e, t) switch
+    {
+        List<MSeries> m => m,
+        _ => throw new PromQlEvaluationException("expected range vector"),
+    };
+}

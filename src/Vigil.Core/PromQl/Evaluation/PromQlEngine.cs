@@ -1,0 +1,102 @@
+using Vigil.Core.Telemetry;
+
+namespace Vigil.Core.PromQl.Evaluation;
+
+/// <summary>
+/// Evaluates PromQL over an <see cref="ISeriesSource"/> with Prometheus 3 semantics: left-open range windows,
+/// a lookback delta for instant selectors, staleness markers. The engine never reads the clock: every query takes
+/// its evaluation time. Each selector is fetched once per query for the whole window the query needs.
+/// </summary>
+/// <param name="source">Where series and samples come from.</param>
+/// <param name="options">Limits and the lookback delta.</param>
+public sealed class PromQlEngine(ISeriesSource source, PromQlEngineOptions options)
+{
+    /// <summary>Evaluates <paramref name="query"/> at one instant, <paramref name="timeMs"/> Unix milliseconds.</summary>
+    /// <exception cref="PromQlParseException">The query does not parse.</exception>
+    /// <exception cref="PromQlEvaluationException">A limit was exceeded or a feature is unsupported.</exception>
+    public PromQlResult InstantQuery(string query, long timeMs)
+    {
+        var expr = PromQlParser.Parse(query);
+        var ev = new Evaluator(source, options, timeMs, timeMs);
+        ev.Prefetch(expr);
+        return ev.Eval(expr, timeMs) switch
+        {
+            ScalarValue s => new ScalarResult(timeMs, s.Value),
+            StringValue s => new StringResult(timeMs, s.Value),
+            List<VSample> v => new VectorResult(v.Select(e => new VectorElement(e.Labels, timeMs, e.Value)).ToList()),
+            List<MSeries> m => new MatrixResult(m.Select(s => new SeriesSamples(s.Labels, s.Samples)).ToList()),
+            _ => throw new InvalidOperationException("unexpected value"),
+        };
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="query"/> at every step from <paramref name="startMs"/> to <paramref name="endMs"/>
+    /// (inclusive), Unix milliseconds, and returns a matrix.
+    /// </summary>
+    /// <exception cref="PromQlParseException">The query does not parse.</exception>
+    /// <exception cref="PromQlEvaluationException">A limit was exceeded or a feature is unsupported.</exception>
+    public MatrixResult RangeQuery(string query, long startMs, long endMs, long stepMs)
+    {
+        if (stepMs <= 0)
+        {
+            throw new PromQlEvaluationException("zero or negative query resolution step widths are not accepted");
+        }
+
+        if (endMs < startMs)
+        {
+            throw new PromQlEvaluationException("end timestamp must not be before start time");
+        }
+
+        if ((endMs - startMs) / stepMs > options.MaxSteps)
+        {
+            throw new PromQlEvaluationException($"exceeded maximum resolution of {options.MaxSteps} points per timeseries");
+        }
+
+        var expr = PromQlParser.Parse(query);
+        if (expr.ValueType is not (PromQlValueType.Scalar or PromQlValueType.Vector))
+        {
+            throw new PromQlEvaluationException(
+                $"invalid expression type \"{Expr.TypeName(expr.ValueType)}\" for range query, must be Scalar or instant Vector");
+        }
+
+        var ev = new Evaluator(source, options, startMs, endMs);
+        ev.Prefetch(expr);
+        var series = new Dictionary<LabelSet, List<Sample>>();
+        for (var t = startMs; t <= endMs; t += stepMs)
+        {
+            switch (ev.Eval(expr, t))
+            {
+                case ScalarValue s:
+                    Append(series, LabelSet.Empty, t, s.Value);
+                    break;
+                case List<VSample> v:
+                    foreach (var e in v)
+                    {
+                        Append(series, e.Labels, t, e.Value);
+                    }
+
+                    break;
+            }
+        }
+
+        return new MatrixResult(series
+            .OrderBy(kv => kv.Key.ToString(), StringComparer.Ordinal)
+            .Select(kv => new SeriesSamples(kv.Key, kv.Value))
+            .ToList());
+    }
+
+    private static void Append(Dictionary<LabelSet, List<Sample>> series, LabelSet labels, long t, double value)
+    {
+        if (!series.TryGetValue(labels, out var points))
+        {
+            points = [];
+            series[labels] = points;
+        }
+        else if (points.Count > 0 && points[^1].TimestampMs == t)
+        {
+            throw new PromQlEvaluationException("vector cannot contain metrics with the same labelset");
+        }
+
+        points.Add(new Sample(t, value));
+    }
+}
