@@ -115,6 +115,7 @@ public static partial class VigilServer
             app.MapSystemEndpoints();
             app.MapTelemetryEndpoints();
             app.MapKeyEndpoints();
+            app.MapPrometheusApi();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
 
             try
