@@ -133,7 +133,7 @@ internal static class WalBatchCodec
 }
 
 /// <summary>A batch read back from the WAL.</summary>
-internal sealed record WalBatch(long FirstLogSeq, List<SeriesSample> Samples, List<LogRecord> Logs, List<SpanRecord> Spans, int LogsAndSpansBytes);
+internal sealed record WalBatch(long FirstLogSeq, List<SeriesSample> Samples, List<LogRecord> Logs, List<SpanRecord> Spans);
 
 /// <summary>Decodes WAL records, keeping the series definitions of the segment being replayed.</summary>
 internal sealed class WalBatchDecoder
@@ -186,7 +186,6 @@ internal sealed class WalBatchDecoder
             samples.Add(new SeriesSample(labels, t, reader.ReadDouble()));
         }
 
-        var logsAndSpansStart = reader.Position;
         var resourceCount = reader.ReadCount(1);
         var resources = new TelemetryResource[resourceCount];
         for (var i = 0; i < resourceCount; i++)
@@ -213,6 +212,6 @@ internal sealed class WalBatchDecoder
             throw new InvalidDataException($"{reader.Remaining} unexpected bytes after the record");
         }
 
-        return new WalBatch(firstLogSeq, samples, logs, spans, reader.Position - logsAndSpansStart);
+        return new WalBatch(firstLogSeq, samples, logs, spans);
     }
 }
