@@ -75,13 +75,13 @@ internal sealed class OtlpTraceIngest(ITelemetryWriter writer, SpanMetricsAggreg
 
     private static bool Validate(ProtoSpan span, TimeWindow window, Rejections rejections)
     {
-        if (span.TraceId.Length != 16 || OtlpValues.Hex(span.TraceId).Length == 0)
+        if (span.TraceId.Length != 16 || OtlpValues.IsAbsent(span.TraceId))
         {
             rejections.Add(OtlpConstants.Reasons.InvalidTraceId, rejections.WantsMessage ? $"span \"{span.Name}\": trace id must be 16 bytes, not all zero (got {span.TraceId.Length} bytes)" : string.Empty);
             return false;
         }
 
-        if (span.SpanId.Length != 8 || OtlpValues.Hex(span.SpanId).Length == 0)
+        if (span.SpanId.Length != 8 || OtlpValues.IsAbsent(span.SpanId))
         {
             rejections.Add(OtlpConstants.Reasons.InvalidSpanId, rejections.WantsMessage ? $"span \"{span.Name}\": span id must be 8 bytes, not all zero (got {span.SpanId.Length} bytes)" : string.Empty);
             return false;

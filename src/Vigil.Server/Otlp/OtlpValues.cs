@@ -71,16 +71,10 @@ internal static class OtlpValues
     }
 
     /// <summary>An id as lowercase hex; empty when absent or all zero (OTLP's "invalid id").</summary>
-    public static string Hex(ByteString id)
-    {
-        var span = id.Span;
-        if (span.Length == 0 || span.IndexOfAnyExcept((byte)0) < 0)
-        {
-            return string.Empty;
-        }
+    public static string Hex(ByteString id) => IsAbsent(id) ? string.Empty : Convert.ToHexStringLower(id.Span);
 
-        return Convert.ToHexStringLower(span);
-    }
+    /// <summary>True for an empty or all-zero id, which OTLP treats as absent.</summary>
+    public static bool IsAbsent(ByteString id) => id.Span.IndexOfAnyExcept((byte)0) < 0;
 
     // Nesting is bounded by protobuf's own recursion limit (100) when the message was parsed; the depth check keeps
     // this writer safe for messages built in code too.
