@@ -93,6 +93,7 @@ public static partial class VigilServer
             services.AddSingleton(options.Security);
             services.AddSingleton(options.Query);
             services.AddSingleton<VigilMetrics>();
+            services.AddSingleton(new MetricMetadataCatalog());
             services.AddSingleton<ReadinessGate>();
             services.AddSingleton(store);
             services.AddSingleton<ITelemetryWriter>(store);
