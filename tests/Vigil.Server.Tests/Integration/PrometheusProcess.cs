@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Vigil.Server.Tests.Integration;
+
+/// <summary>
+/// A real Prometheus (Debian's <c>prometheus</c> package, 2.42) started by a test on a free loopback port with its own
+/// data folder and a 10-year retention, in its own process group, killed when disposed. Blocks made with
+/// <see cref="CreateBlocksFromOpenMetricsAsync"/> before the start are loaded as they are. <c>scripts/test.sh</c>
+/// installs the package; a missing binary fails the test with a clear message, never skips it.
+/// </summary>
+public sealed class PrometheusProcess : IAsyncDisposable
+{
+    private const string PrometheusBinary = "/usr/bin/prometheus";
+    private const string PromtoolBinary = "/usr/bin/promtool";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly Process _process;
+    private readonly StringBuilder _output;
+    private readonly bool _ownsDataDirectory;
+
+    private PrometheusProcess(Process process, StringBuilder output, Uri address, string dataDirectory, bool ownsDataDirectory)
+    {
+        _process = process;
+        _output = output;
+        Address = address;
+        DataDirectory = dataDirectory;
+        _ownsDataDirectory = ownsDataDirectory;
+    }
+
+    /// <summary>The base address, <c>http://127.0.0.1:PORT/</c>.</summary>
+    public Uri Address { get; }
+
+    /// <summary>The TSDB folder.</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>Everything the process printed so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts Prometheus with <paramref name="configYaml"/> as its configuration file (empty for none) on a free port,
+    /// retried on a bind failure, and waits for <c>/-/ready</c>.
+    /// </summary>
+    /// <param name="configYaml">The contents of prometheus.yml.</param>
+    /// <param name="dataDirectory">The TSDB folder (created and deleted on dispose when null).</param>
+    /// <param name="enableRemoteWriteReceiver">Adds <c>--web.enable-remote-write-receiver</c>.</param>
+    /// <param name="extraArguments">More flags.</param>
+    public static async Task<PrometheusProcess> StartAsync(
+        string configYaml = "",
+        string? dataDirectory = null,
+        bool enableRemoteWriteReceiver = false,
+        IReadOnlyList<string>? extraArguments = null)
+    {
+        RequireBinary(PrometheusBinary);
+        var owns = dataDirectory is null;
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "vigil-prometheus-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDirectory);
+        var configFile = Path.Combine(dataDirectory, "..", Path.GetFileName(dataDirectory) + ".prometheus.yml");
+        await File.WriteAllTextAsync(configFile, configYaml);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var start = new ProcessStartInfo("setsid")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in new[]
+            {
+                PrometheusBinary, "--config.file=" + configFile, "--storage.tsdb.path=" + dataDirectory,
+                $"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=10y", "--log.level=warn",
+            })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            if (enableRemoteWriteReceiver)
+            {
+                start.ArgumentList.Add("--web.enable-remote-write-receiver");
+            }
+
+            foreach (var argument in extraArguments ?? [])
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            var output = new StringBuilder();
+            var process = Process.Start(start) ?? throw new InvalidOperationException("could not start prometheus");
+            process.OutputDataReceived += (_, e) => Append(output, e.Data);
+            process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var address = new Uri($"http://127.0.0.1:{port}/");
+            using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < StartTimeout)
+            {
+                if (process.HasExited)
+                {
+                    break;
+                }
+
+                try
+                {
+                    using var response = await http.GetAsync("-/ready");
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        return new PrometheusProcess(process, output, address, dataDirectory, owns);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                catch (TaskCanceledException)
+                {
+                    // Slow to answer while it loads blocks.
+                }
+
+                await Task.Delay(100);
+            }
+
+            string text;
+            lock (output)
+            {
+                text = output.ToString();
+            }
+
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                throw new TimeoutException($"prometheus was not ready within {StartTimeout}:\n{text}");
+            }
+
+            if (attempt < 5 && text.Contains("address already in use", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            throw new InvalidOperationException($"prometheus exited with {process.ExitCode} before it was ready:\n{text}");
+        }
+    }
+
+    /// <summary>
+    /// Runs <c>promtool tsdb create-blocks-from openmetrics FILE DIR</c>, so Prometheus started on <paramref name="dataDirectory"/>
+    /// afterwards serves that data. The file must end with <c># EOF</c>.
+    /// </summary>
+    public static async Task CreateBlocksFromOpenMetricsAsync(string openMetricsFile, string dataDirectory)
+    {
+        RequireBinary(PromtoolBinary);
+        Directory.CreateDirectory(dataDirectory);
+        var start = new ProcessStartInfo(PromtoolBinary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "tsdb", "create-blocks-from", "openmetrics", openMetricsFile, dataDirectory })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start promtool");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(cts.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"promtool create-blocks-from openmetrics failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
+        }
+    }
+
+    /// <summary>A client for the Prometheus address.</summary>
+    public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>A free loopback TCP port (free when asked; callers retry on a bind failure).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        if (_ownsDataDirectory)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+                File.Delete(Path.Combine(DataDirectory, "..", Path.GetFileName(DataDirectory) + ".prometheus.yml"));
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp folder left behind is harmless.
+            }
+        }
+    }
+
+    private static void RequireBinary(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"{path} is missing: install Debian's prometheus package (scripts/test.sh does)");
+        }
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            if (output.Length < 1_000_000)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+}
