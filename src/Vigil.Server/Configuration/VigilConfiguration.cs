@@ -58,6 +58,7 @@ public static class VigilConfiguration
             OptionsBinder.Bind(section, target, name, found);
         }
 
+        options.ScrapeConfigs = Scrape.ScrapeConfigReader.ReadFile(arguments.ConfigFile ?? DefaultFile, found);
         options.Validate(found);
         errors = found;
         return options;

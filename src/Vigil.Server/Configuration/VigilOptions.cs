@@ -30,6 +30,9 @@ public sealed class VigilOptions
     /// <summary>Span metrics derived at intake.</summary>
     public SpanMetricsOptions SpanMetrics { get; } = new();
 
+    /// <summary>The top-level <c>scrape_configs</c> list (Prometheus's schema); empty when none are configured.</summary>
+    public IReadOnlyList<Vigil.Core.Scrape.ScrapeConfig> ScrapeConfigs { get; set; } = [];
+
     /// <summary>The options object for a section name (case-insensitive), or null for an unknown section.</summary>
     public object? Section(string name) => name.ToLowerInvariant() switch
     {

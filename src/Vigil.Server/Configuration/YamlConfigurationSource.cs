@@ -69,6 +69,12 @@ internal sealed class YamlConfigurationSource(string path, bool optional, List<s
                     foreach (var (key, value) in mapping.Children)
                     {
                         var name = ((YamlScalarNode)key).Value ?? string.Empty;
+                        if (prefix is null && name == Scrape.ScrapeConfigReader.Key)
+                        {
+                            // A list in Prometheus's schema, read by ScrapeConfigReader rather than flattened into keys.
+                            continue;
+                        }
+
                         Flatten(value, prefix is null ? name : prefix + ConfigurationPath.KeyDelimiter + name);
                     }
 

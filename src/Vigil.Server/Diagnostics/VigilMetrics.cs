@@ -19,6 +19,7 @@ public sealed class VigilMetrics
     private readonly ConcurrentDictionary<(string Signal, string Reason), long> _rejected = new();
     private readonly ConcurrentDictionary<string, long> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _queryLatency = new();
+    private readonly ConcurrentDictionary<(string Job, bool Success), long> _scrapes = new();
 
     /// <summary>Counts items (samples, log records, spans) accepted at intake.</summary>
     public void IntakeAccepted(string signal, string transport, long count)
@@ -58,6 +59,15 @@ public sealed class VigilMetrics
         _queryLatency.GetOrAdd(endpoint, _ => new Histogram(QueryLatencyBuckets)).Observe(elapsed.TotalSeconds);
     }
 
+    /// <summary>Counts one scrape of a target of <paramref name="job"/> (a configured job name, so the key set is bounded by the configuration).</summary>
+    public void ScrapeCompleted(string job, bool success)
+    {
+        if (_scrapes.Count < MaxKeys || _scrapes.ContainsKey((job, success)))
+        {
+            _scrapes.AddOrUpdate((job, success), 1, (_, v) => v + 1);
+        }
+    }
+
     /// <summary>The accepted count for a signal over all transports (for tests and the bench).</summary>
     public long AcceptedTotal(string signal) => _accepted.Where(kv => kv.Key.Signal == signal).Sum(kv => kv.Value);
 
@@ -88,6 +98,20 @@ public sealed class VigilMetrics
             sb.Append(CultureInfo.InvariantCulture, $"vigil_intake_requests_total{{outcome=\"{outcome}\"}} {value}\n");
         }
 
+        sb.Append("# HELP vigil_scrapes_total Scrapes of configured targets, by job.\n");
+        sb.Append("# TYPE vigil_scrapes_total counter\n");
+        foreach (var (job, value) in _scrapes.GroupBy(kv => kv.Key.Job).Select(g => (g.Key, g.Sum(kv => kv.Value))).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"vigil_scrapes_total{{job=\"{Escape(job)}\"}} {value}\n");
+        }
+
+        sb.Append("# HELP vigil_scrape_failures_total Failed scrapes (unreachable, HTTP error, bad exposition, sample_limit), by job.\n");
+        sb.Append("# TYPE vigil_scrape_failures_total counter\n");
+        foreach (var ((job, _), value) in _scrapes.Where(kv => !kv.Key.Success).OrderBy(kv => kv.Key.Job, StringComparer.Ordinal))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"vigil_scrape_failures_total{{job=\"{Escape(job)}\"}} {value}\n");
+        }
+
         sb.Append("# HELP vigil_query_duration_seconds Latency of query API calls.\n");
         sb.Append("# TYPE vigil_query_duration_seconds histogram\n");
         foreach (var (endpoint, histogram) in _queryLatency.OrderBy(kv => kv.Key))
@@ -95,6 +119,9 @@ public sealed class VigilMetrics
             histogram.WriteTo(sb, "vigil_query_duration_seconds", $"endpoint=\"{endpoint}\"");
         }
     }
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     private sealed class Histogram(double[] bounds)
     {

@@ -8,6 +8,7 @@ using Vigil.Server.Api;
 using Vigil.Server.Configuration;
 using Vigil.Server.Diagnostics;
 using Vigil.Server.Otlp;
+using Vigil.Server.Scrape;
 using Vigil.Server.Security;
 using Vigil.Storage.State;
 using Vigil.Storage.Telemetry;
@@ -107,6 +108,7 @@ public static partial class VigilServer
             services.AddProblemDetails();
             services.AddOpenApi();
             services.AddOtlpIntake(options.Intake, options.SpanMetrics);
+            services.AddScrape();
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -117,6 +119,7 @@ public static partial class VigilServer
             app.MapTelemetryEndpoints();
             app.MapKeyEndpoints();
             app.MapPrometheusApi();
+            app.MapScrapeTargets();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
 
             try
