@@ -135,24 +135,32 @@ public static class ScrapeLabels
         }
 
         var path = labels.TryGetValue(MetricsPathLabel, out var p) ? p : config.MetricsPath;
-        var query = new List<string>();
-        var paramNames = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, value) in labels.Where(kv => kv.Key.StartsWith(ParamPrefix, StringComparison.Ordinal)).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        // As Prometheus: the configured params, with each __param_<name> label replacing the first value; sorted by name.
+        var parameters = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (param, values) in config.Params)
         {
-            var param = name[ParamPrefix.Length..];
-            paramNames.Add(param);
-            query.Add(Uri.EscapeDataString(param) + "=" + Uri.EscapeDataString(value));
+            parameters[param] = [.. values];
         }
 
-        // Further values of a parameter come from the configuration; the label only replaces the first.
-        foreach (var (param, values) in config.Params.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        foreach (var (name, value) in labels)
         {
-            foreach (var value in paramNames.Contains(param) ? values.Skip(1) : values)
+            if (!name.StartsWith(ParamPrefix, StringComparison.Ordinal))
             {
-                query.Add(Uri.EscapeDataString(param) + "=" + Uri.EscapeDataString(value));
+                continue;
+            }
+
+            var param = name[ParamPrefix.Length..];
+            if (parameters.TryGetValue(param, out var values) && values.Count > 0)
+            {
+                values[0] = value;
+            }
+            else
+            {
+                parameters[param] = [value];
             }
         }
 
+        var query = parameters.SelectMany(kv => kv.Value.Select(v => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(v))).ToList();
         if (!Uri.TryCreate($"{scheme}://{address}{(path.StartsWith('/') ? path : "/" + path)}{(query.Count > 0 ? "?" + string.Join('&', query) : string.Empty)}", UriKind.Absolute, out var url))
         {
             error = $"cannot build a URL from address \"{address}\" and path \"{path}\"";
