@@ -138,6 +138,15 @@ public sealed class ScrapeEnvironment : IAsyncLifetime
               - source_labels: [__name__]
                 regex: dropme_.*
                 action: drop
+          - job_name: relabeled-away
+            scrape_interval: 1s
+            static_configs:
+              - targets: ['{Targets.Address}']
+                labels: {"{"}team: gone{"}"}
+            relabel_configs:
+              - source_labels: [team]
+                regex: gone
+                action: drop
           - job_name: filesd
             scrape_interval: 1s
             file_sd_configs:
@@ -320,6 +329,20 @@ public sealed class ScrapeIntegrationTests(ScrapeEnvironment env) : IClassFixtur
 
         using var response = await client.GetAsync("/api/v1/targets?state=bogus");
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Relabeling_DroppedTarget_IsNotScrapedAndListedAsDropped()
+    {
+        using var client = env.Vigil.CreateClient();
+        await WaitForAsync(async () => await ValuesAsync(client, "up{job=\"node\"}") is ["1"], "scraping started");
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/api/v1/targets?state=dropped&scrapePool=relabeled-away"));
+        var data = document.RootElement.GetProperty("data");
+        Assert.Empty(data.GetProperty("activeTargets").EnumerateArray());
+        var dropped = Assert.Single(data.GetProperty("droppedTargets").EnumerateArray());
+        Assert.Equal("gone", dropped.GetProperty("discoveredLabels").GetProperty("team").GetString());
+        Assert.Equal("relabeled-away", dropped.GetProperty("discoveredLabels").GetProperty("job").GetString());
+        Assert.Empty(await ValuesAsync(client, "up{job=\"relabeled-away\"}"));
     }
 
     private static string? Instance(JsonElement target) =>
