@@ -278,8 +278,8 @@ internal sealed partial class ScrapeLoop
 
     private async Task<ExpositionResult> FetchAsync(long ts, CancellationToken stop)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        timeout.CancelAfter(Target.Timeout);
+        using var deadline = new CancellationTokenSource(Target.Timeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop, deadline.Token);
         using var request = new HttpRequestMessage(HttpMethod.Get, Target.ScrapeUrl);
         request.Headers.TryAddWithoutValidation("Accept", AcceptHeader);
         request.Headers.TryAddWithoutValidation("X-Prometheus-Scrape-Timeout-Seconds", Target.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture));

@@ -119,6 +119,25 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ScrapeOnce_TargetNeverAnswers_FailsAfterTimeoutWithReason()
+    {
+        // A listener that accepts connections but never answers.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var address = $"127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}";
+        var config = new ScrapeConfig { JobName = "j", ScrapeInterval = TimeSpan.FromSeconds(1), ScrapeTimeout = TimeSpan.FromMilliseconds(300) };
+        var group = new TargetGroup([address], new Dictionary<string, string>(), "test");
+        var target = ScrapeLabels.Populate(config, ScrapeLabels.Discovered(config, group, address), out _)!;
+        var loop = new ScrapeLoop(config, target, _http, _writer, _catalog, new VigilMetrics(), TimeProvider.System, NullLogger.Instance, ExpositionParserOptions.Default);
+
+        await loop.ScrapeOnceAsync(CancellationToken.None);
+
+        Assert.Equal(TargetHealth.Down, loop.Status().Health);
+        Assert.Equal("context deadline exceeded: no answer within the scrape timeout of 300ms", loop.Status().LastError);
+        Assert.Equal(0, Value(_writer.Batches[0], "up"));
+    }
+
+    [Fact]
     public void Offset_IsWithinIntervalAndStablePerTarget()
     {
         var target = Target(new ScrapeConfig { JobName = "j", ScrapeInterval = TimeSpan.FromSeconds(10), ScrapeTimeout = TimeSpan.FromSeconds(5) });
