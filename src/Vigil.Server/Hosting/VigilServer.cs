@@ -8,6 +8,7 @@ using Vigil.Server.Api;
 using Vigil.Server.Configuration;
 using Vigil.Server.Diagnostics;
 using Vigil.Server.Otlp;
+using Vigil.Server.RemoteWrite;
 using Vigil.Server.Security;
 using Vigil.Storage.State;
 using Vigil.Storage.Telemetry;
@@ -107,6 +108,7 @@ public static partial class VigilServer
             services.AddProblemDetails();
             services.AddOpenApi();
             services.AddOtlpIntake(options.Intake, options.SpanMetrics);
+            services.AddSingleton<RemoteWriteReceiver>();
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -118,6 +120,7 @@ public static partial class VigilServer
             app.MapKeyEndpoints();
             app.MapPrometheusApi();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
+            app.MapRemoteWrite();
 
             try
             {
