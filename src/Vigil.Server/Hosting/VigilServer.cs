@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Vigil.Core.PromQl;
+using Vigil.Core.PromQl.Evaluation;
 using Vigil.Core.Security;
 using Vigil.Core.Telemetry;
 using Vigil.Server.Api;
@@ -95,6 +97,7 @@ public static partial class VigilServer
             services.AddSingleton(options.Query);
             services.AddSingleton<VigilMetrics>();
             services.AddSingleton(new MetricMetadataCatalog());
+            services.AddSingleton<IMetricsSource>(sp => new EmbeddedMetricsSource(store, sp.GetRequiredService<MetricMetadataCatalog>(), new PromQlEngineOptions()));
             services.AddSingleton<ReadinessGate>();
             services.AddSingleton(store);
             services.AddSingleton<ITelemetryWriter>(store);
