@@ -2,12 +2,15 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Vigil.Core.PromQl;
+using Vigil.Core.PromQl.Evaluation;
 using Vigil.Core.Security;
 using Vigil.Core.Telemetry;
 using Vigil.Server.Api;
 using Vigil.Server.Configuration;
 using Vigil.Server.Diagnostics;
 using Vigil.Server.Otlp;
+using Vigil.Server.RemoteWrite;
 using Vigil.Server.Scrape;
 using Vigil.Server.Security;
 using Vigil.Storage.State;
@@ -95,6 +98,7 @@ public static partial class VigilServer
             services.AddSingleton(options.Query);
             services.AddSingleton<VigilMetrics>();
             services.AddSingleton(new MetricMetadataCatalog());
+            services.AddSingleton<IMetricsSource>(sp => new EmbeddedMetricsSource(store, sp.GetRequiredService<MetricMetadataCatalog>(), new PromQlEngineOptions()));
             services.AddSingleton<ReadinessGate>();
             services.AddSingleton(store);
             services.AddSingleton<ITelemetryWriter>(store);
@@ -108,6 +112,7 @@ public static partial class VigilServer
             services.AddProblemDetails();
             services.AddOpenApi();
             services.AddOtlpIntake(options.Intake, options.SpanMetrics);
+            services.AddSingleton<RemoteWriteReceiver>();
             services.AddScrape();
 
             var app = builder.Build();
@@ -121,6 +126,7 @@ public static partial class VigilServer
             app.MapPrometheusApi();
             app.MapScrapeTargets();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
+            app.MapRemoteWrite();
 
             try
             {
