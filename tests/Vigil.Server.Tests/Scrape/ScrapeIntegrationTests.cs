@@ -345,6 +345,17 @@ public sealed class ScrapeIntegrationTests(ScrapeEnvironment env) : IClassFixtur
         Assert.Empty(await ValuesAsync(client, "up{job=\"relabeled-away\"}"));
     }
 
+    [Fact]
+    public async Task Metadata_TypeAndHelpFromScrapes_AppearInMetadataApi()
+    {
+        using var client = env.Vigil.CreateClient();
+        await WaitForAsync(async () => (await ValuesAsync(client, "sd_value{job=\"filesd\"}")).Count > 0, "file_sd target scraped");
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/api/v1/metadata?metric=sd_value"));
+        var entry = Assert.Single(document.RootElement.GetProperty("data").GetProperty("sd_value").EnumerateArray());
+        Assert.Equal("gauge", entry.GetProperty("type").GetString());
+        Assert.Equal("A value.", entry.GetProperty("help").GetString());
+    }
+
     private static string? Instance(JsonElement target) =>
         target.GetProperty("labels").TryGetProperty("instance", out var v) ? v.GetString() : null;
 
