@@ -148,7 +148,16 @@ internal sealed partial class ScrapePool : IDisposable
             var refresh = watchers.Count == 0 ? Timeout.InfiniteTimeSpan : watchers.Min(w => w.RefreshInterval);
             while (!stoppingToken.IsCancellationRequested)
             {
-                await SyncAsync(watchers, budget, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await SyncAsync(watchers, budget, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Keep the pool alive: the current loops go on and the next refresh tries again.
+                    LogSyncFailed(_log, ex, Config.JobName);
+                }
+
                 if (watchers.Count == 0)
                 {
                     await Task.Delay(Timeout.InfiniteTimeSpan, _time, stoppingToken).ConfigureAwait(false);
@@ -260,6 +269,9 @@ internal sealed partial class ScrapePool : IDisposable
 
     [LoggerMessage(EventId = 3121, Level = LogLevel.Warning, Message = "Job {Job}: target {Address} cannot be scraped: {Reason}")]
     private static partial void LogTargetUnusable(ILogger logger, string job, string address, string reason);
+
+    [LoggerMessage(EventId = 3123, Level = LogLevel.Error, Message = "Job {Job}: updating targets failed; retrying at the next refresh")]
+    private static partial void LogSyncFailed(ILogger logger, Exception ex, string job);
 
     [LoggerMessage(EventId = 3122, Level = LogLevel.Warning, Message = "Job {Job}: not scraping {Url}: the limit of {Max} targets is reached")]
     private static partial void LogTooManyTargets(ILogger logger, string job, string url, int max);
