@@ -50,7 +50,7 @@ public static class VigilConfiguration
             var target = options.Section(section.Key);
             if (target is null)
             {
-                found.Add($"{section.Key}: unknown section (known: {string.Join(", ", VigilOptions.SectionNames)})");
+                found.Add($"{section.Key}: unknown section (known: {string.Join(", ", VigilOptions.SectionNames)}, {Scrape.ScrapeConfigReader.Key})");
                 continue;
             }
 

@@ -261,9 +261,23 @@ internal sealed partial class ScrapeLoop
         Report(samples, "scrape_series_added", ts, added);
         await AppendAsync(samples, stop).ConfigureAwait(false);
 
+        var health = error is null ? TargetHealth.Up : TargetHealth.Down;
+        if (health != _health)
+        {
+            // Only transitions reach the log at the default level, so a target that stays down does not flood it.
+            if (health == TargetHealth.Down)
+            {
+                LogTargetDown(_log, _config.JobName, Target.ScrapeUrl, error!);
+            }
+            else if (_health == TargetHealth.Down)
+            {
+                LogTargetUp(_log, _config.JobName, Target.ScrapeUrl);
+            }
+        }
+
         lock (_stateLock)
         {
-            _health = error is null ? TargetHealth.Up : TargetHealth.Down;
+            _health = health;
             _lastError = error ?? string.Empty;
             _lastScrape = start;
             _lastDuration = duration;
@@ -360,6 +374,12 @@ internal sealed partial class ScrapeLoop
 
     [LoggerMessage(EventId = 3110, Level = LogLevel.Debug, Message = "Scrape of {Url} failed: {Error}")]
     private static partial void LogScrapeFailed(ILogger logger, Uri url, string error);
+
+    [LoggerMessage(EventId = 3113, Level = LogLevel.Warning, Message = "Job {Job}: target {Url} is down: {Error}")]
+    private static partial void LogTargetDown(ILogger logger, string job, Uri url, string error);
+
+    [LoggerMessage(EventId = 3114, Level = LogLevel.Information, Message = "Job {Job}: target {Url} is up again")]
+    private static partial void LogTargetUp(ILogger logger, string job, Uri url);
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Error, Message = "Scrape loop for {Url} hit an unexpected error; it keeps running")]
     private static partial void LogScrapeCrashed(ILogger logger, Exception ex, Uri url);
