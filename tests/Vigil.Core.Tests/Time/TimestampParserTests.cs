@@ -37,6 +37,7 @@ public sealed class TimestampParserTests
     [InlineData("-5", "1969-12-31T23:59:55.0000000+00:00")]
     [InlineData("-99999999999999", "0001-01-01T00:00:00.0000000+00:00")]
     [InlineData("1740830400.25", "2025-03-01T12:00:00.2500000+00:00")]
+    [InlineData("1795960920.123", "2026-11-29T14:02:00.1230000+00:00")]
     public void TryParse_ClampToRange_TakesAnyFiniteNumberAsPrometheusDoes(string text, string expected)
     {
         Assert.True(TimestampParser.TryParse(text, out var time, out var error, clampToRange: true), error);
