@@ -151,7 +151,7 @@ public sealed class GrafanaContractFixture : IAsyncLifetime
 
     private static async Task RemoteWriteAsync(HttpClient client, WriteRequest request)
     {
-        using var content = new ByteArrayContent(Snappier.Snappy.CompressToArray(Google.Protobuf.MessageExtensions.ToByteArray(request)));
+        using var content = new ByteArrayContent(global::Vigil.Server.RemoteWrite.RemoteWriteCodec.Encode(request));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
         content.Headers.ContentEncoding.Add("snappy");
         content.Headers.Add("X-Prometheus-Remote-Write-Version", "0.1.0");

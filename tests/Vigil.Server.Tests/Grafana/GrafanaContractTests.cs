@@ -42,6 +42,24 @@ public sealed class GrafanaContractTests(GrafanaContractFixture fixture) : IClas
             .Select(p => (int?)int.Parse(p.Value, CultureInfo.InvariantCulture)).FirstOrDefault();
         var diffs = PrometheusResponseComparer.Compare(request, prometheus, vigil, limit);
 
+        if (request.Known.Count > 0)
+        {
+            // A known Vigil deviation, reported to be fixed: the answer must differ exactly as the list says (no more,
+            // no less), so a new difference still fails, and so does the fix, as a reminder to delete the known lines.
+            var unexplained = diffs.Where(d => !request.Known.Any(k => d.StartsWith(k, StringComparison.Ordinal))).ToList();
+            var unseen = request.Known.Where(k => !diffs.Any(d => d.StartsWith(k, StringComparison.Ordinal))).ToList();
+            Assert.True(unexplained.Count == 0 && unseen.Count == 0, string.Join('\n',
+            [
+                request.Describe(expand),
+                "known deviations: " + string.Join(" | ", request.Known),
+                .. unseen.Select(k => "  no longer seen (fixed? delete this known line): " + k),
+                .. unexplained.Select(d => "  - " + d),
+                $"Prometheus: {prometheus.Status} {Truncate(prometheus.Body)}",
+                $"Vigil:      {vigil.Status} {Truncate(vigil.Body)}",
+            ]));
+            return;
+        }
+
         Assert.True(diffs.Count == 0, string.Join('\n',
         [
             request.Describe(expand),

@@ -20,6 +20,7 @@ internal sealed record GrafanaRequest(
     CompareMode Compare,
     int? ExpectStatus,
     string Note,
+    IReadOnlyList<string> Known,
     int Line)
 {
     /// <summary>Builds the HTTP request with placeholders expanded: parameters in the query string for GET, a form body for POST.</summary>
@@ -58,6 +59,7 @@ internal static class GrafanaRequestList
         var startLine = 0;
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         var parameters = new List<KeyValuePair<string, string>>();
+        var known = new List<string>();
 
         void Flush()
         {
@@ -92,10 +94,11 @@ internal static class GrafanaRequestList
                 throw new FormatException($"{RelativePath}:{startLine}: [{name}] vigil-only needs expect_status");
             }
 
-            requests.Add(new GrafanaRequest(name, method, Field("path"), parameters.ToList(), compare, expectStatus, fields.GetValueOrDefault("note", string.Empty), startLine));
+            requests.Add(new GrafanaRequest(name, method, Field("path"), parameters.ToList(), compare, expectStatus, fields.GetValueOrDefault("note", string.Empty), known.ToList(), startLine));
             name = null;
             fields.Clear();
             parameters.Clear();
+            known.Clear();
         }
 
         for (var i = 0; i < lines.Count; i++)
@@ -130,6 +133,14 @@ internal static class GrafanaRequestList
             if (key.StartsWith("param ", StringComparison.Ordinal))
             {
                 parameters.Add(new(key["param ".Length..].Trim(), value));
+            }
+            else if (key == "note" && fields.TryGetValue("note", out var earlier))
+            {
+                fields["note"] = earlier + " " + value;
+            }
+            else if (key == "known")
+            {
+                known.Add(value);
             }
             else if (key is "method" or "path" or "compare" or "note" or "expect_status")
             {
