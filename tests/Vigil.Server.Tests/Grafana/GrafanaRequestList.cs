@@ -17,6 +17,7 @@ internal sealed record GrafanaRequest(
     string Method,
     string Path,
     IReadOnlyList<KeyValuePair<string, string>> Parameters,
+    IReadOnlyList<KeyValuePair<string, string>> UrlParameters,
     CompareMode Compare,
     int? ExpectStatus,
     string Note,
@@ -27,18 +28,21 @@ internal sealed record GrafanaRequest(
     public HttpRequestMessage ToHttpRequest(Func<string, string> expand)
     {
         var pairs = Parameters.Select(p => new KeyValuePair<string, string>(p.Key, expand(p.Value))).ToList();
+        var url = UrlParameters.Select(p => new KeyValuePair<string, string>(p.Key, expand(p.Value))).ToList();
         if (Method == "POST")
         {
-            return new HttpRequestMessage(HttpMethod.Post, Path.TrimStart('/')) { Content = new FormUrlEncodedContent(pairs) };
+            return new HttpRequestMessage(HttpMethod.Post, Path.TrimStart('/') + QueryString(url)) { Content = new FormUrlEncodedContent(pairs) };
         }
 
-        var query = string.Join('&', pairs.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
-        return new HttpRequestMessage(HttpMethod.Get, Path.TrimStart('/') + (query.Length > 0 ? "?" + query : string.Empty));
+        return new HttpRequestMessage(HttpMethod.Get, Path.TrimStart('/') + QueryString([.. url, .. pairs]));
     }
 
     /// <summary>The request as one readable line for failure messages.</summary>
     public string Describe(Func<string, string> expand) =>
-        $"{Method} {Path} " + string.Join(" & ", Parameters.Select(p => $"{p.Key}={expand(p.Value)}")) + $" ({Name}, grafana-requests.txt:{Line})";
+        $"{Method} {Path}{QueryString(UrlParameters)} " + string.Join(" & ", Parameters.Select(p => $"{p.Key}={expand(p.Value)}")) + $" ({Name}, grafana-requests.txt:{Line})";
+
+    private static string QueryString(IReadOnlyList<KeyValuePair<string, string>> pairs) =>
+        pairs.Count == 0 ? string.Empty : "?" + string.Join('&', pairs.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
 }
 
 /// <summary>Parses <c>tests/Vigil.Server.Tests/Grafana/grafana-requests.txt</c>.</summary>
@@ -59,6 +63,7 @@ internal static class GrafanaRequestList
         var startLine = 0;
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         var parameters = new List<KeyValuePair<string, string>>();
+        var urlParameters = new List<KeyValuePair<string, string>>();
         var known = new List<string>();
 
         void Flush()
@@ -94,10 +99,11 @@ internal static class GrafanaRequestList
                 throw new FormatException($"{RelativePath}:{startLine}: [{name}] vigil-only needs expect_status");
             }
 
-            requests.Add(new GrafanaRequest(name, method, Field("path"), parameters.ToList(), compare, expectStatus, fields.GetValueOrDefault("note", string.Empty), known.ToList(), startLine));
+            requests.Add(new GrafanaRequest(name, method, Field("path"), parameters.ToList(), urlParameters.ToList(), compare, expectStatus, fields.GetValueOrDefault("note", string.Empty), known.ToList(), startLine));
             name = null;
             fields.Clear();
             parameters.Clear();
+            urlParameters.Clear();
             known.Clear();
         }
 
@@ -133,6 +139,10 @@ internal static class GrafanaRequestList
             if (key.StartsWith("param ", StringComparison.Ordinal))
             {
                 parameters.Add(new(key["param ".Length..].Trim(), value));
+            }
+            else if (key.StartsWith("urlparam ", StringComparison.Ordinal))
+            {
+                urlParameters.Add(new(key["urlparam ".Length..].Trim(), value));
             }
             else if (key == "note" && fields.TryGetValue("note", out var earlier))
             {

@@ -47,6 +47,39 @@ public sealed class GrafanaRequestListTests
         Assert.Contains(Compare(request, Prometheus, """{"status":"success","data":{"resultType":"matrix","result":[]}}"""), d => d.Contains("resultType", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Comparer_ErrorMode_ComparesStatusAndErrorTypeNotWording()
+    {
+        var request = GrafanaRequestList.Parse(["[e]", "method = GET", "path = /api/v1/query", "compare = error"])[0];
+        var prometheus = new CapturedResponse(400, "application/json", """{"status":"error","errorType":"bad_data","error":"1:5: parse error: unclosed left parenthesis"}""");
+
+        Assert.Empty(PrometheusResponseComparer.Compare(request, prometheus, new CapturedResponse(400, "application/json", """{"status":"error","errorType":"bad_data","error":"parse error at position 5"}"""), null));
+        Assert.Contains(PrometheusResponseComparer.Compare(request, prometheus, new CapturedResponse(422, "application/json", """{"status":"error","errorType":"execution","error":"x"}"""), null), d => d.StartsWith("errorType", StringComparison.Ordinal));
+        Assert.Contains(PrometheusResponseComparer.Compare(request, prometheus, new CapturedResponse(400, "application/problem+json", """{"status":400,"title":"Bad Request"}"""), null), d => d.StartsWith("Content-Type", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Comparer_LimitSubset_WantsTheFirstNOfPrometheusSortedList()
+    {
+        var request = GrafanaRequestList.Parse(["[l]", "method = GET", "path = /api/v1/labels", "param limit = 2", "compare = limit-subset"])[0];
+        var prometheus = new CapturedResponse(200, "application/json", """{"status":"success","data":["a","b","c"]}""");
+
+        Assert.Empty(PrometheusResponseComparer.Compare(request, prometheus, new CapturedResponse(200, "application/json", """{"status":"success","data":["a","b"]}"""), 2));
+        Assert.NotEmpty(PrometheusResponseComparer.Compare(request, prometheus, new CapturedResponse(200, "application/json", """{"status":"success","data":["a","c"]}"""), 2));
+        Assert.NotEmpty(PrometheusResponseComparer.Compare(request, prometheus, new CapturedResponse(200, "application/json", """{"status":"success","data":["a","b","c"]}"""), 2));
+    }
+
+    [Fact]
+    public async Task RequestList_PostWithUrlParameters_SendsBothPlaces()
+    {
+        var request = GrafanaRequestList.Parse(["[p]", "method = POST", "path = /api/v1/query", "urlparam dedup = false", "param query = up{a=\"1 2\"}", "compare = values"])[0];
+
+        using var message = request.ToHttpRequest(x => x);
+
+        Assert.Equal("api/v1/query?dedup=false", message.RequestUri!.OriginalString);
+        Assert.Equal("query=up%7Ba%3D%221+2%22%7D", await message.Content!.ReadAsStringAsync());
+    }
+
     private static List<string> Compare(GrafanaRequest request, string prometheus, string vigil) =>
         PrometheusResponseComparer.Compare(request, new CapturedResponse(200, "application/json", prometheus), new CapturedResponse(200, "application/json", vigil), limit: null);
 
