@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Vigil.Core.Telemetry;
 using Vigil.Core.Telemetry.Intake;
 
 namespace Vigil.Server.Otlp;
@@ -40,6 +41,8 @@ public static class OtlpIntakeExtensions
         services.TryAddSingleton<OtlpHttpHandler>();
         services.TryAddSingleton<OtlpGrpcService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<OtlpGrpcService>, OtlpGrpcMethodProvider>());
+        services.TryAddSingleton<IDerivedSeriesWriter>(sp => new RemoteWrite.DerivedSeriesWriter(
+            sp.GetRequiredService<ITelemetryWriter>(), null, null, sp.GetRequiredService<ILogger<RemoteWrite.DerivedSeriesWriter>>()));
         services.AddHostedService<SpanMetricsFlusher>();
 
         var gzip = new BoundedGzipCompressionProvider(intake.MaxDecompressedBytes);

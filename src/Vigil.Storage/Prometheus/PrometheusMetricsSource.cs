@@ -114,9 +114,10 @@ public sealed class PrometheusMetricsSource : IMetricsSource, IDisposable
         return Shape(() =>
         {
             var result = new List<MetricMetadata>();
+            var families = 0;
             foreach (var family in Data(document, JsonValueKind.Object).EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
             {
-                if (result.Count >= limit)
+                if (families >= limit)
                 {
                     break;
                 }
@@ -126,12 +127,17 @@ public sealed class PrometheusMetricsSource : IMetricsSource, IDisposable
                     continue;
                 }
 
-                var first = family.Value[0];
-                result.Add(new MetricMetadata(
-                    family.Name,
-                    ParseType(OptionalString(first, "type")),
-                    OptionalString(first, "help"),
-                    OptionalString(first, "unit")));
+                families++;
+
+                // Prometheus lists each distinct (type, help, unit) a family was seen with.
+                foreach (var entry in family.Value.EnumerateArray())
+                {
+                    result.Add(new MetricMetadata(
+                        family.Name,
+                        ParseType(OptionalString(entry, "type")),
+                        OptionalString(entry, "help"),
+                        OptionalString(entry, "unit")));
+                }
             }
 
             return (IReadOnlyList<MetricMetadata>)result;
