@@ -55,7 +55,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
     /// <param name="dataDirectory">The TSDB folder (created and deleted on dispose when null).</param>
     /// <param name="enableRemoteWriteReceiver">Adds <c>--web.enable-remote-write-receiver</c>.</param>
     /// <param name="extraArguments">More flags.</param>
-    /// <param name="port">A fixed port (to restart on the same address); not retried. Default: a free port, retried on a bind failure.</param>
+    /// <param name="port">A fixed port (when the configuration must name it, e.g. to scrape itself); no retry then.</param>
     public static async Task<PrometheusProcess> StartAsync(
         string configYaml = "",
         string? dataDirectory = null,
@@ -147,7 +147,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
                 throw new TimeoutException($"prometheus was not ready within {StartTimeout}:\n{text}");
             }
 
-            if (attempt < 5 && port is null && text.Contains("address already in use", StringComparison.Ordinal))
+            if (port is null && attempt < 5 && text.Contains("address already in use", StringComparison.Ordinal))
             {
                 continue;
             }
