@@ -35,6 +35,7 @@ public static class OtlpIntakeExtensions
         services.TryAddSingleton(_ => new SpanMetricsAggregator(spanMetrics));
         services.TryAddSingleton(_ => new SeriesLabelCache(intake));
         services.TryAddSingleton(_ => new InFlightBytes(intake));
+        services.TryAddSingleton(_ => new MetricMetadataCatalog());
         services.TryAddSingleton<OtlpMetricsIngest>();
         services.TryAddSingleton<OtlpLogsIngest>();
         services.TryAddSingleton<OtlpTraceIngest>();
