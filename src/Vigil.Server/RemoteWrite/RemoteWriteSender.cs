@@ -105,14 +105,25 @@ internal sealed partial class RemoteWriteSender : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 ReportDrops();
-                var batch = _queue.ReadBatch(_settings.MaxSamplesPerSend);
-                if (batch is null)
+                QueueBatch? batch;
+                try
                 {
-                    await _queue.WaitForDataAsync(stoppingToken).ConfigureAwait(false);
+                    batch = _queue.ReadBatch(_settings.MaxSamplesPerSend);
+                    if (batch is not null)
+                    {
+                        await DeliverAsync(batch, stoppingToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A disk problem must not stop the host (an exception escaping a BackgroundService does): wait and try again.
+                    LogQueueFailed(_logger, _queue.Directory, ex.Message, _settings.MaxBackoff);
+                    await Task.Delay(_settings.MaxBackoff, _time, stoppingToken).ConfigureAwait(false);
                     continue;
                 }
 
-                await DeliverAsync(batch, stoppingToken).ConfigureAwait(false);
+                await _queue.WaitForDataAsync(stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -269,6 +280,9 @@ internal sealed partial class RemoteWriteSender : BackgroundService
 
     [LoggerMessage(EventId = 3333, Level = LogLevel.Error, Message = "Remote-write: {Samples} samples dropped because {Endpoint} refused them for good: {Reason}")]
     private static partial void LogRejected(ILogger logger, int samples, string endpoint, string reason);
+
+    [LoggerMessage(EventId = 3335, Level = LogLevel.Error, Message = "Remote-write queue {Directory} cannot be read or committed: {Reason}; trying again in {Delay}")]
+    private static partial void LogQueueFailed(ILogger logger, string directory, string reason, TimeSpan delay);
 
     [LoggerMessage(EventId = 3334, Level = LogLevel.Warning, Message = "Remote-write queue {Directory} is full ({MaxBytes} bytes): {Samples} unsent samples dropped (oldest first) since the last report")]
     private static partial void LogDropped(ILogger logger, long samples, string directory, long maxBytes);
