@@ -373,7 +373,7 @@ public static class PrometheusApiEndpoints
             return null;
         }
 
-        return TimestampParser.TryParse(values[0], out var time, out var error)
+        return TimestampParser.TryParse(values[0], out var time, out var error, clampToRange: true)
             ? time
             : throw new PrometheusApiException("bad_data", $"invalid parameter \"{name}\": {error}");
     }
