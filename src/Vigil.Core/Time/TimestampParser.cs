@@ -46,9 +46,10 @@ public static partial class TimestampParser
                 return false;
             }
 
-            // Whole seconds and the fraction apart, so a large number keeps its exact second.
+            // Whole seconds and the fraction apart, so a large number keeps its exact second; the fraction rounded to
+            // milliseconds as Prometheus does (1795961655.123 is 1795961655.12299990654 as a double).
             var whole = Math.Floor(seconds);
-            time = DateTimeOffset.UnixEpoch.AddSeconds(whole).AddTicks((long)Math.Round((seconds - whole) * TimeSpan.TicksPerSecond));
+            time = DateTimeOffset.UnixEpoch.AddSeconds(whole).AddMilliseconds(Math.Round((seconds - whole) * 1000));
             return true;
         }
 
