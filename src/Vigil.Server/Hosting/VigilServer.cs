@@ -2,8 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Vigil.Core.PromQl;
-using Vigil.Core.PromQl.Evaluation;
 using Vigil.Core.Security;
 using Vigil.Core.Telemetry;
 using Vigil.Server.Api;

@@ -29,7 +29,9 @@ internal static class MetricsSourceServiceCollectionExtensions
             return services;
         }
 
-        services.AddSingleton<IMetricsSource>(_ => new PrometheusMetricsSource(options.ToSourceSettings()));
+        // Secrets are read here, at start, so an unreadable file fails the start rather than the first query.
+        var sourceSettings = options.ToSourceSettings();
+        services.AddSingleton<IMetricsSource>(_ => new PrometheusMetricsSource(sourceSettings));
         if (queue is null)
         {
             services.AddSingleton<IDerivedSeriesWriter>(sp => new DerivedSeriesWriter(store, null, null, sp.GetRequiredService<ILogger<DerivedSeriesWriter>>()));
