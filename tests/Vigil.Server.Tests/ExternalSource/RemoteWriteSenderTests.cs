@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Telemetry;
@@ -106,26 +107,88 @@ public sealed class RemoteWriteSenderTests : IDisposable
         Assert.Equal(1, _queue.ReadBatch(100)!.SampleCount);
     }
 
+    [Fact]
+    public async Task WhileTheQueueOverflowsAndSendsFail_DropsAreCountedInMetricsAndLoggedOncePerMinute()
+    {
+        const int Seed = 77;
+        var random = new Random(Seed);
+        using var queue = RemoteWriteQueue.Open(Path.Combine(_directory, "small"), 128 * 1024);
+        queue.Append([new(Calls, 1, 1)]);
+        var batch = queue.ReadBatch(100)!;
+        for (var r = 0; r < 6; r++)
+        {
+            // About 30 KB each (random values do not compress): six of them overflow the 128 KiB bound.
+            queue.Append([.. Enumerable.Range(0, 3000).Select(i => new SeriesSample(Calls, 10 + (r * 3000) + i, random.NextDouble()))]);
+        }
+
+        var logger = new ListLogger();
+        var failures = Enumerable.Repeat(HttpStatusCode.InternalServerError, 10).Append(HttpStatusCode.OK).ToArray();
+        var handler = new ScriptedHandler(_time, failures);
+        var metrics = new RemoteWriteMetrics(queue);
+        var sender = new RemoteWriteSender(queue, Settings(), metrics, _time, logger, handler);
+
+        // Ten failures back off for 26.3s of simulated time in all: within one minute, so one warning of each kind.
+        await RunAsync(sender.DeliverAsync(batch, CancellationToken.None), TimeSpan.FromMilliseconds(100));
+
+        Assert.True(queue.DroppedSamples > 0, $"seed {Seed}: nothing dropped");
+        Assert.Equal(1, logger.Count(3331));
+        Assert.Equal(1, logger.Count(3334));
+        var text = new System.Text.StringBuilder();
+        metrics.WriteTo(text);
+        Assert.Contains($"vigil_remote_write_samples_total{{outcome=\"dropped_queue_full\"}} {queue.DroppedSamples}\n", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("vigil_remote_write_requests_total{outcome=\"retried\"} 10\n", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("vigil_remote_write_queue_max_bytes 131072\n", text.ToString(), StringComparison.Ordinal);
+    }
+
+    private static RemoteWriteSenderSettings Settings() =>
+        new(new Uri("http://prometheus.test:9090/api/v1/write"), null, TimeSpan.FromSeconds(30), 100, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
+
     private (RemoteWriteSender Sender, RemoteWriteMetrics Metrics) Sender(HttpMessageHandler handler)
     {
         var metrics = new RemoteWriteMetrics(_queue);
-        var settings = new RemoteWriteSenderSettings(new Uri("http://prometheus.test:9090/api/v1/write"), null, TimeSpan.FromSeconds(30), 100, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
-        return (new RemoteWriteSender(_queue, settings, metrics, _time, NullLogger<RemoteWriteSender>.Instance, handler), metrics);
+        return (new RemoteWriteSender(_queue, Settings(), metrics, _time, NullLogger<RemoteWriteSender>.Instance, handler), metrics);
     }
 
     // Moves simulated time on until the task ends; bounded, so a bug cannot hang the run.
-    private async Task RunAsync(Task task)
+    private async Task RunAsync(Task task, TimeSpan? step = null)
     {
         for (var i = 0; i < 10_000 && !task.IsCompleted; i++)
         {
             await Task.Delay(1);
             if (!task.IsCompleted)
             {
-                _time.Advance(TimeSpan.FromMilliseconds(20));
+                _time.Advance(step ?? TimeSpan.FromMilliseconds(20));
             }
         }
 
         await task;
+    }
+
+    /// <summary>Keeps the event ids of what was logged.</summary>
+    private sealed class ListLogger : ILogger<RemoteWriteSender>
+    {
+        private readonly List<int> _events = [];
+
+        public int Count(int eventId)
+        {
+            lock (_events)
+            {
+                return _events.Count(e => e == eventId);
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_events)
+            {
+                _events.Add(eventId.Id);
+            }
+        }
     }
 
     private sealed record Recorded(DateTimeOffset At, string? ContentEncoding, string? ContentType, string? Version, byte[] Body);
