@@ -46,9 +46,10 @@ public static partial class TimestampParser
                 return false;
             }
 
-            // Whole seconds and the fraction apart, so a large number keeps its exact second.
+            // Whole seconds and the fraction apart, the fraction rounded to milliseconds as Prometheus does, so
+            // "1795960920.123" is .123 and not the .1229999 its double holds.
             var whole = Math.Floor(seconds);
-            time = DateTimeOffset.UnixEpoch.AddSeconds(whole).AddTicks((long)Math.Round((seconds - whole) * TimeSpan.TicksPerSecond));
+            time = DateTimeOffset.UnixEpoch.AddSeconds(whole).AddMilliseconds(Math.Round((seconds - whole) * 1000));
             return true;
         }
 

@@ -10,7 +10,7 @@ namespace Vigil.Server.Configuration;
 public sealed class VigilOptions
 {
     /// <summary>The section names, as written in vigil.yaml.</summary>
-    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics"];
+    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics", "metricsSource"];
 
     /// <summary>Addresses, data folder, shutdown.</summary>
     public ServerOptions Server { get; } = new();
@@ -33,6 +33,9 @@ public sealed class VigilOptions
     /// <summary>The top-level <c>scrape_configs</c> list (Prometheus's schema); empty when none are configured.</summary>
     public IReadOnlyList<Vigil.Core.Scrape.ScrapeConfig> ScrapeConfigs { get; set; } = [];
 
+    /// <summary>Where PromQL runs (embedded or an external Prometheus-compatible server) and where derived series are remote-written.</summary>
+    public MetricsSourceOptions MetricsSource { get; } = new();
+
     /// <summary>The options object for a section name (case-insensitive), or null for an unknown section.</summary>
     public object? Section(string name) => name.ToLowerInvariant() switch
     {
@@ -42,6 +45,7 @@ public sealed class VigilOptions
         "storage" => Storage,
         "intake" => Intake,
         "spanmetrics" => SpanMetrics,
+        "metricssource" => MetricsSource,
         _ => null,
     };
 
@@ -72,6 +76,7 @@ public sealed class VigilOptions
         errors.AddRange(Storage.Validate().Select(e => "storage: " + e));
         errors.AddRange(Intake.Validate());
         errors.AddRange(SpanMetrics.Validate());
+        MetricsSource.Validate(errors);
     }
 
     /// <summary>The parsed listen addresses that are enabled.</summary>
