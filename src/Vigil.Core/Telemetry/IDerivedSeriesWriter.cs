@@ -1,9 +1,10 @@
 namespace Vigil.Core.Telemetry;
 
 /// <summary>
-/// Where every series Vigil derives goes (span metrics now; check, template and anomaly series later): the embedded
-/// store and, when an external metrics source is configured, that server's remote-write endpoint through a persisted
-/// queue. Producers call only this; which destinations there are is the host's business.
+/// Where every series Vigil itself produces goes — what it derives (span metrics now; check, template and anomaly
+/// series later) and what its scrape loop collects: the embedded store and, when an external metrics source is
+/// configured, that server's remote-write endpoint through a persisted queue, so queries through that source see them.
+/// Producers call only this; which destinations there are is the host's business.
 /// </summary>
 public interface IDerivedSeriesWriter
 {

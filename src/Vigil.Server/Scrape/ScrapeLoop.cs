@@ -34,7 +34,7 @@ internal sealed partial class ScrapeLoop
 
     private readonly ScrapeConfig _config;
     private readonly HttpClient _http;
-    private readonly ITelemetryWriter _writer;
+    private readonly IDerivedSeriesWriter _writer;
     private readonly MetricMetadataCatalog _catalog;
     private readonly VigilMetrics _metrics;
     private readonly TimeProvider _time;
@@ -49,7 +49,7 @@ internal sealed partial class ScrapeLoop
     private DateTimeOffset? _lastScrape;
     private TimeSpan _lastDuration;
 
-    public ScrapeLoop(ScrapeConfig config, ScrapeTarget target, HttpClient http, ITelemetryWriter writer, MetricMetadataCatalog catalog, VigilMetrics metrics, TimeProvider time, ILogger log, ExpositionParserOptions parserOptions)
+    public ScrapeLoop(ScrapeConfig config, ScrapeTarget target, HttpClient http, IDerivedSeriesWriter writer, MetricMetadataCatalog catalog, VigilMetrics metrics, TimeProvider time, ILogger log, ExpositionParserOptions parserOptions)
     {
         _config = config;
         Target = target;
@@ -357,7 +357,7 @@ internal sealed partial class ScrapeLoop
 
         try
         {
-            var result = await _writer.AppendAsync(TelemetryBatch.OfSamples(samples), cancellationToken).ConfigureAwait(false);
+            var result = await _writer.WriteAsync(samples, cancellationToken).ConfigureAwait(false);
             _metrics.IntakeAccepted("metrics", "scrape", samples.Count - result.RejectedSamples);
             if (result.RejectedSamples > 0)
             {

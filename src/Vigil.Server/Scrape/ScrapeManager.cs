@@ -15,7 +15,7 @@ namespace Vigil.Server.Scrape;
 /// </summary>
 internal sealed partial class ScrapeManager(
     VigilOptions options,
-    ITelemetryWriter writer,
+    IDerivedSeriesWriter writer,
     MetricMetadataCatalog catalog,
     VigilMetrics metrics,
     TimeProvider time,
@@ -84,7 +84,7 @@ internal sealed class TargetBudget(int capacity)
 /// <summary>The targets of one job and their loops.</summary>
 internal sealed partial class ScrapePool : IDisposable
 {
-    private readonly ITelemetryWriter _writer;
+    private readonly IDerivedSeriesWriter _writer;
     private readonly MetricMetadataCatalog _catalog;
     private readonly VigilMetrics _metrics;
     private readonly TimeProvider _time;
@@ -96,7 +96,7 @@ internal sealed partial class ScrapePool : IDisposable
     private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private List<LabelSet> _dropped = [];
 
-    public ScrapePool(ScrapeConfig config, ITelemetryWriter writer, MetricMetadataCatalog catalog, VigilMetrics metrics, TimeProvider time, ILogger log)
+    public ScrapePool(ScrapeConfig config, IDerivedSeriesWriter writer, MetricMetadataCatalog catalog, VigilMetrics metrics, TimeProvider time, ILogger log)
     {
         Config = config;
         _writer = writer;

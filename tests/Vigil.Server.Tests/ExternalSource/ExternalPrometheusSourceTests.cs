@@ -18,6 +18,9 @@ public sealed class ExternalPrometheusFixture : IAsyncLifetime
 
     public VigilServerProcess Vigil { get; private set; } = null!;
 
+    /// <summary>An exporter Vigil scrapes (job <c>ext-scrape</c>, every second).</summary>
+    public Scrape.TestTargetServer Exporter { get; } = new(_ => new Scrape.TargetResponse(200, "# TYPE ext_scraped_gauge gauge\next_scraped_gauge{kind=\"x\"} 42\n"));
+
     /// <summary>The last scenario sample, Unix milliseconds.</summary>
     public long DataEndMs { get; private set; }
 
@@ -29,11 +32,20 @@ public sealed class ExternalPrometheusFixture : IAsyncLifetime
         DataEndMs = ExternalPrometheus.WriteOpenMetrics(file, TimeProvider.System.GetUtcNow());
         await PrometheusProcess.CreateBlocksFromOpenMetricsAsync(file, data);
         Prometheus = await PrometheusProcess.StartAsync(dataDirectory: data, enableRemoteWriteReceiver: true);
-        Vigil = await VigilServerProcess.StartAsync(environment: ExternalPrometheus.VigilEnvironment(Prometheus.Address));
+        var config = Path.Combine(_directory, "vigil.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            scrape_configs:
+              - job_name: ext-scrape
+                scrape_interval: 1s
+                static_configs:
+                  - targets: ['{Exporter.Address}']
+            """);
+        Vigil = await VigilServerProcess.StartAsync(extraArguments: ["--config", config], environment: ExternalPrometheus.VigilEnvironment(Prometheus.Address));
     }
 
     public async Task DisposeAsync()
     {
+        await Exporter.DisposeAsync();
         if (Vigil is not null)
         {
             await Vigil.DisposeAsync();
@@ -150,6 +162,22 @@ public sealed class ExternalPrometheusSourceTests(ExternalPrometheusFixture fixt
         Assert.Equal(Spans, await ValueAsync(vigil, query));
         var metrics = await vigil.GetStringAsync("/metrics");
         Assert.Matches("vigil_remote_write_samples_total\\{outcome=\"sent\"\\} [1-9]", metrics);
+    }
+
+    [Fact]
+    public async Task ScrapedSeries_InExternalMode_ArriveInPrometheus_AndAreQueryableThroughVigil()
+    {
+        using var vigil = fixture.Vigil.CreateClient();
+        using var prometheus = fixture.Prometheus.CreateClient();
+        const string query = "ext_scraped_gauge{job=\"ext-scrape\",kind=\"x\"}";
+
+        await TelemetryApi.Eventually(
+            async () => await ValueAsync(prometheus, query) == 42,
+            $"{query} = 42 in Prometheus\nVigil:\n{fixture.Vigil.Output}",
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(42, await ValueAsync(vigil, query));
+        Assert.Equal(1, await ValueAsync(vigil, "up{job=\"ext-scrape\"}"));
     }
 
     [Fact]

@@ -167,15 +167,15 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         new(config, Target(config), _http, _writer, _catalog, new VigilMetrics(), _time, NullLogger.Instance, ExpositionParserOptions.Default);
 
     /// <summary>Keeps every batch (the loop's only collaborator besides HTTP); the store itself is tested elsewhere.</summary>
-    private sealed class RecordingWriter : ITelemetryWriter
+    private sealed class RecordingWriter : IDerivedSeriesWriter
     {
         public List<IReadOnlyList<SeriesSample>> Batches { get; } = [];
 
-        public ValueTask<AppendResult> AppendAsync(TelemetryBatch batch, CancellationToken cancellationToken)
+        public ValueTask<AppendResult> WriteAsync(IReadOnlyList<SeriesSample> samples, CancellationToken cancellationToken)
         {
             lock (Batches)
             {
-                Batches.Add(batch.Samples);
+                Batches.Add(samples);
             }
 
             return ValueTask.FromResult(AppendResult.Accepted);
