@@ -110,6 +110,41 @@ public sealed class LabelSet : IEquatable<LabelSet>
         return new LabelSet([.. result]);
     }
 
+    /// <summary>
+    /// Orders label sets as Prometheus does (<c>labels.Compare</c>): label by label, by name then value (ordinal); a set
+    /// that is a prefix of another sorts first.
+    /// </summary>
+    public static int Compare(LabelSet? a, LabelSet? b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return 0;
+        }
+
+        if (a is null || b is null)
+        {
+            return a is null ? -1 : 1;
+        }
+
+        var n = Math.Min(a._labels.Length, b._labels.Length);
+        for (var i = 0; i < n; i++)
+        {
+            var byName = string.CompareOrdinal(a._labels[i].Name, b._labels[i].Name);
+            if (byName != 0)
+            {
+                return byName;
+            }
+
+            var byValue = string.CompareOrdinal(a._labels[i].Value, b._labels[i].Value);
+            if (byValue != 0)
+            {
+                return byValue;
+            }
+        }
+
+        return a._labels.Length.CompareTo(b._labels.Length);
+    }
+
     /// <summary>The value of a label, or null when the set has no such label.</summary>
     public string? Get(string name)
     {

@@ -4,6 +4,8 @@ using Vigil.Core.PromQl;
 using Vigil.Core.PromQl.Evaluation;
 using Vigil.Core.Security;
 using Vigil.Core.Telemetry;
+using Vigil.Core.Telemetry.Exposition;
+using Vigil.Core.Telemetry.Intake;
 using Vigil.Core.Time;
 using Vigil.Server.Security;
 
@@ -18,7 +20,11 @@ public static class PrometheusApiEndpoints
 {
     private static readonly TimeSpan DefaultMetadataWindow = TimeSpan.FromDays(3650);
 
-    /// <summary>Maps <c>/api/v1/query</c>, <c>query_range</c>, <c>series</c>, <c>labels</c>, <c>label/{name}/values</c> and <c>status/buildinfo</c>.</summary>
+    /// <summary>
+    /// Maps <c>/api/v1/query</c>, <c>query_range</c>, <c>series</c>, <c>labels</c>, <c>label/{name}/values</c>,
+    /// <c>metadata</c>, <c>query_exemplars</c> and <c>status/buildinfo</c>, all answered from the configured
+    /// <see cref="IMetricsSource"/> (the embedded store or an external Prometheus-compatible server).
+    /// </summary>
     public static IEndpointRouteBuilder MapPrometheusApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1").RequireScope(ApiKeyScope.Read).WithTags("Prometheus API");
@@ -26,125 +32,166 @@ public static class PrometheusApiEndpoints
         group.MapMethods("/query_range", ["GET", "POST"], QueryRangeAsync).WithSummary("PromQL range query (Prometheus API).");
         group.MapMethods("/series", ["GET", "POST"], SeriesAsync).WithSummary("Series matching match[] selectors (Prometheus API).");
         group.MapMethods("/labels", ["GET", "POST"], LabelsAsync).WithSummary("Label names (Prometheus API).");
-        group.MapGet("/label/{name}/values", LabelValuesAsync).WithSummary("Values of one label (Prometheus API).");
+        group.MapMethods("/label/{name}/values", ["GET"], LabelValuesAsync).WithSummary("Values of one label (Prometheus API).");
+        group.MapMethods("/metadata", ["GET"], MetadataAsync).WithSummary("Metric metadata: type, help, unit (Prometheus API).");
+        group.MapMethods("/query_exemplars", ["GET", "POST"], QueryExemplarsAsync).WithSummary("Exemplars (Prometheus API; Vigil keeps none, so always empty).");
         group.MapGet("/status/buildinfo", BuildInfo).WithSummary("Build information (Prometheus API).");
         return endpoints;
     }
 
-    private static async Task QueryAsync(HttpContext context, ISeriesSource source, TimeProvider time)
+    private static Task QueryAsync(HttpContext context, IMetricsSource source, TimeProvider time) => RespondAsync(context, async form =>
     {
-        var form = await ReadParametersAsync(context.Request);
-        await RespondAsync(context, writer =>
+        var query = Required(form, "query");
+        var at = Time(form, "time") ?? time.GetUtcNow();
+        var result = await source.InstantQueryAsync(query, at.ToUnixTimeMilliseconds(), context.RequestAborted);
+        return writer =>
         {
-            var query = Required(form, "query");
-            var at = Time(form, "time") ?? time.GetUtcNow();
-            var result = Engine(source).InstantQuery(query, at.ToUnixTimeMilliseconds());
             writer.WriteStartObject("data");
             WriteResult(writer, result);
             writer.WriteEndObject();
-        });
-    }
+        };
+    });
 
-    private static async Task QueryRangeAsync(HttpContext context, ISeriesSource source)
+    private static Task QueryRangeAsync(HttpContext context, IMetricsSource source) => RespondAsync(context, async form =>
     {
-        var form = await ReadParametersAsync(context.Request);
-        await RespondAsync(context, writer =>
+        var query = Required(form, "query");
+        var start = Time(form, "start") ?? throw new PrometheusApiException("bad_data", "invalid parameter \"start\": missing");
+        var end = Time(form, "end") ?? throw new PrometheusApiException("bad_data", "invalid parameter \"end\": missing");
+        var step = Step(Required(form, "step"));
+        if (end < start)
         {
-            var query = Required(form, "query");
-            var start = Time(form, "start") ?? throw new PrometheusApiException("bad_data", "invalid parameter \"start\": missing");
-            var end = Time(form, "end") ?? throw new PrometheusApiException("bad_data", "invalid parameter \"end\": missing");
-            var stepText = Required(form, "step");
-            if (!DurationParser.TryParse(stepText, out var step, out var error))
-            {
-                throw new PrometheusApiException("bad_data", $"invalid parameter \"step\": {error}");
-            }
+            throw new PrometheusApiException("bad_data", "end timestamp must not be before start time");
+        }
 
-            if (step <= TimeSpan.Zero)
-            {
-                throw new PrometheusApiException("bad_data", "zero or negative query resolution step widths are not accepted. Try a positive integer");
-            }
-
-            if (end < start)
-            {
-                throw new PrometheusApiException("bad_data", "end timestamp must not be before start time");
-            }
-
-            var result = Engine(source).RangeQuery(query, start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), (long)step.TotalMilliseconds);
+        var result = await source.RangeQueryAsync(query, start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), (long)step.TotalMilliseconds, context.RequestAborted);
+        return writer =>
+        {
             writer.WriteStartObject("data");
             WriteResult(writer, result);
             writer.WriteEndObject();
-        });
-    }
+        };
+    });
 
-    private static async Task SeriesAsync(HttpContext context, ISeriesSource source, TimeProvider time, Configuration.QueryOptions options)
+    private static Task SeriesAsync(HttpContext context, IMetricsSource source, TimeProvider time, Configuration.QueryOptions options) => RespondAsync(context, async form =>
     {
-        var form = await ReadParametersAsync(context.Request);
-        await RespondAsync(context, writer =>
+        var selectors = Selectors(form, required: true);
+        var (start, end) = Window(form, time);
+        var series = await source.SeriesAsync(selectors, start, end, Limit(form, options.MaxSeries), context.RequestAborted);
+        return writer =>
         {
-            var selectors = Selectors(form, required: true);
-            var (start, end) = Window(form, time);
             writer.WriteStartArray("data");
-            foreach (var labels in Select(source, selectors, start, end, Limit(form, options.MaxSeries)))
+            foreach (var labels in series.Order(Comparer<LabelSet>.Create(LabelSet.Compare)))
             {
                 WriteLabels(writer, labels);
             }
 
             writer.WriteEndArray();
-        });
-    }
-
-    private static async Task LabelsAsync(HttpContext context, ISeriesSource source, TimeProvider time, Configuration.QueryOptions options)
-    {
-        var form = await ReadParametersAsync(context.Request);
-        await RespondAsync(context, writer =>
-        {
-            var (start, end) = Window(form, time);
-            var names = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (var labels in Select(source, Selectors(form, required: false), start, end, options.MaxSeries))
-            {
-                foreach (var label in labels.Labels)
-                {
-                    names.Add(label.Name);
-                }
-            }
-
-            WriteStrings(writer, names, Limit(form, int.MaxValue));
-        });
-    }
-
-    private static async Task LabelValuesAsync(HttpContext context, string name, ISeriesSource source, TimeProvider time, Configuration.QueryOptions options)
-    {
-        var form = await ReadParametersAsync(context.Request);
-        await RespondAsync(context, writer =>
-        {
-            var (start, end) = Window(form, time);
-            var values = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (var labels in Select(source, Selectors(form, required: false), start, end, options.MaxSeries))
-            {
-                if (labels.Get(name) is { } value)
-                {
-                    values.Add(value);
-                }
-            }
-
-            WriteStrings(writer, values, Limit(form, int.MaxValue));
-        });
-    }
-
-    private static Task BuildInfo(HttpContext context) => RespondAsync(context, writer =>
-    {
-        var version = SystemEndpoints.Version();
-        writer.WriteStartObject("data");
-        writer.WriteString("version", version.Version);
-        writer.WriteString("revision", version.Commit);
-        writer.WriteString("branch", string.Empty);
-        writer.WriteString("buildUser", string.Empty);
-        writer.WriteString("buildDate", string.Empty);
-        writer.WriteString("goVersion", version.Runtime);
-        writer.WriteEndObject();
+        };
     });
 
-    private static PromQlEngine Engine(ISeriesSource source) => new(source, new PromQlEngineOptions());
+    private static Task LabelsAsync(HttpContext context, IMetricsSource source, TimeProvider time) => RespondAsync(context, async form =>
+    {
+        var (start, end) = Window(form, time);
+        var names = await source.LabelNamesAsync(Selectors(form, required: false), start, end, Limit(form, int.MaxValue), context.RequestAborted);
+        return writer => WriteStrings(writer, names);
+    });
+
+    private static Task LabelValuesAsync(HttpContext context, string name, IMetricsSource source, TimeProvider time) => RespondAsync(context, async form =>
+    {
+        if (!PrometheusNaming.IsValidLabelName(name))
+        {
+            throw new PrometheusApiException("bad_data", $"invalid label name: \"{name}\"");
+        }
+
+        var (start, end) = Window(form, time);
+        var values = await source.LabelValuesAsync(name, Selectors(form, required: false), start, end, Limit(form, int.MaxValue), context.RequestAborted);
+        return writer => WriteStrings(writer, values);
+    });
+
+    private static Task MetadataAsync(HttpContext context, IMetricsSource source) => RespondAsync(context, async form =>
+    {
+        var metric = form.TryGetValue("metric", out var names) && names.Count > 0 && names[0].Length > 0 ? names[0] : null;
+        var families = await source.MetadataAsync(metric, Limit(form, int.MaxValue), context.RequestAborted);
+        var perMetric = Limit(form, int.MaxValue, "limit_per_metric");
+        return writer =>
+        {
+            writer.WriteStartObject("data");
+            foreach (var family in families.GroupBy(f => f.Name, StringComparer.Ordinal))
+            {
+                writer.WriteStartArray(family.Key);
+                foreach (var entry in family.Take(perMetric))
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("type", MetricTypeName(entry.Type));
+                    writer.WriteString("help", entry.Help);
+                    writer.WriteString("unit", entry.Unit);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+        };
+    });
+
+    // Vigil keeps no exemplars; the query is still validated so a typo is reported as Prometheus would.
+    private static Task QueryExemplarsAsync(HttpContext context, TimeProvider time) => RespondAsync(context, form =>
+    {
+        var query = Required(form, "query");
+        var (start, end) = Window(form, time);
+        if (end < start)
+        {
+            throw new PrometheusApiException("bad_data", "end timestamp must not be before start time");
+        }
+
+        PromQlParser.Parse(query);
+        return Task.FromResult<Action<Utf8JsonWriter>>(writer =>
+        {
+            writer.WriteStartArray("data");
+            writer.WriteEndArray();
+        });
+    });
+
+    private static Task BuildInfo(HttpContext context) => RespondAsync(context, _ =>
+    {
+        var version = SystemEndpoints.Version();
+        return Task.FromResult<Action<Utf8JsonWriter>>(writer =>
+        {
+            writer.WriteStartObject("data");
+            writer.WriteString("version", version.Version);
+            writer.WriteString("revision", version.Commit);
+            writer.WriteString("branch", string.Empty);
+            writer.WriteString("buildUser", string.Empty);
+            writer.WriteString("buildDate", string.Empty);
+            writer.WriteString("goVersion", version.Runtime);
+            writer.WriteEndObject();
+        });
+    });
+
+    private static TimeSpan Step(string text)
+    {
+        if (!DurationParser.TryParse(text, out var step, out var error, allowBareSeconds: true))
+        {
+            throw new PrometheusApiException("bad_data", $"invalid parameter \"step\": {error}");
+        }
+
+        return step > TimeSpan.Zero
+            ? step
+            : throw new PrometheusApiException("bad_data", "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    }
+
+    private static string MetricTypeName(MetricType type) => type switch
+    {
+        MetricType.Counter => "counter",
+        MetricType.Gauge => "gauge",
+        MetricType.Histogram => "histogram",
+        MetricType.GaugeHistogram => "gaugehistogram",
+        MetricType.Summary => "summary",
+        MetricType.Info => "info",
+        MetricType.StateSet => "stateset",
+        _ => "unknown",
+    };
 
     private static async Task<Dictionary<string, List<string>>> ReadParametersAsync(HttpRequest request)
     {
@@ -177,7 +224,9 @@ public static class PrometheusApiEndpoints
         return parameters;
     }
 
-    private static async Task RespondAsync(HttpContext context, Action<Utf8JsonWriter> writeData)
+    // Reads the parameters, computes the answer, then writes it in the Prometheus envelope; known failures become
+    // Prometheus errors (400 bad_data for bad input, 422 execution for a failed evaluation, the source's own otherwise).
+    private static async Task RespondAsync(HttpContext context, Func<Dictionary<string, List<string>>, Task<Action<Utf8JsonWriter>>> produce)
     {
         using var buffer = new MemoryStream();
         int status;
@@ -186,17 +235,22 @@ public static class PrometheusApiEndpoints
             writer.WriteStartObject();
             try
             {
+                var form = await ReadParametersAsync(context.Request);
+                var writeData = await produce(form);
                 writer.WriteString("status", "success");
                 writeData(writer);
                 status = StatusCodes.Status200OK;
             }
-            catch (Exception ex) when (ex is PrometheusApiException or PromQlParseException or PromQlEvaluationException or System.Text.RegularExpressions.RegexMatchTimeoutException)
+            catch (Exception ex) when (ex is PrometheusApiException or PromQlParseException or PromQlEvaluationException or MetricsSourceException
+                or System.Text.RegularExpressions.RegexMatchTimeoutException or InvalidDataException)
             {
                 (status, var type, var message) = ex switch
                 {
                     PrometheusApiException api => (StatusCodes.Status400BadRequest, api.ErrorType, api.Message),
                     PromQlParseException parse => (StatusCodes.Status400BadRequest, "bad_data", $"invalid parameter \"query\": parse error at position {parse.Position}: {parse.Reason}"),
                     PromQlEvaluationException evaluation => (StatusCodes.Status422UnprocessableEntity, "execution", evaluation.Message),
+                    MetricsSourceException source => (source.StatusCode, source.ErrorType, source.Message),
+                    InvalidDataException form => (StatusCodes.Status400BadRequest, "bad_data", "invalid form body: " + form.Message),
                     _ => (StatusCodes.Status422UnprocessableEntity, "execution", "a regular expression matcher took too long"),
                 };
                 writer.Reset();
@@ -298,30 +352,15 @@ public static class PrometheusApiEndpoints
         writer.WriteEndObject();
     }
 
-    private static void WriteStrings(Utf8JsonWriter writer, IEnumerable<string> values, int limit)
+    private static void WriteStrings(Utf8JsonWriter writer, IEnumerable<string> values)
     {
         writer.WriteStartArray("data");
-        foreach (var value in values.Take(limit))
+        foreach (var value in values)
         {
             writer.WriteStringValue(value);
         }
 
         writer.WriteEndArray();
-    }
-
-    private static IEnumerable<LabelSet> Select(ISeriesSource source, IReadOnlyList<IReadOnlyList<LabelMatcher>> selectors, long start, long end, int limit)
-    {
-        var seen = new HashSet<LabelSet>();
-        foreach (var selector in selectors)
-        {
-            foreach (var labels in source.SelectSeries(selector, start, end, limit))
-            {
-                if (seen.Count < limit && seen.Add(labels))
-                {
-                    yield return labels;
-                }
-            }
-        }
     }
 
     private static string Required(Dictionary<string, List<string>> form, string name) =>
@@ -348,16 +387,16 @@ public static class PrometheusApiEndpoints
         return (start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds());
     }
 
-    private static int Limit(Dictionary<string, List<string>> form, int cap)
+    private static int Limit(Dictionary<string, List<string>> form, int cap, string name = "limit")
     {
-        if (!form.TryGetValue("limit", out var values) || values.Count == 0 || values[0].Length == 0)
+        if (!form.TryGetValue(name, out var values) || values.Count == 0 || values[0].Length == 0)
         {
             return cap;
         }
 
         return int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit >= 0
             ? (limit == 0 ? cap : Math.Min(limit, cap))
-            : throw new PrometheusApiException("bad_data", $"invalid parameter \"limit\": '{values[0]}' is not a whole number");
+            : throw new PrometheusApiException("bad_data", $"invalid parameter \"{name}\": '{values[0]}' is not a whole number");
     }
 
     private static IReadOnlyList<IReadOnlyList<LabelMatcher>> Selectors(Dictionary<string, List<string>> form, bool required)
@@ -366,7 +405,7 @@ public static class PrometheusApiEndpoints
         {
             return required
                 ? throw new PrometheusApiException("bad_data", "no match[] parameter provided")
-                : [[new LabelMatcher(LabelSet.MetricNameLabel, Core.Telemetry.MatchType.Regex, ".+")]];
+                : [];
         }
 
         return values.Select(v =>

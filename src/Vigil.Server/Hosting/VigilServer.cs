@@ -2,12 +2,15 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Vigil.Core.PromQl;
+using Vigil.Core.PromQl.Evaluation;
 using Vigil.Core.Security;
 using Vigil.Core.Telemetry;
 using Vigil.Server.Api;
 using Vigil.Server.Configuration;
 using Vigil.Server.Diagnostics;
 using Vigil.Server.Otlp;
+using Vigil.Server.RemoteWrite;
 using Vigil.Server.Security;
 using Vigil.Storage.State;
 using Vigil.Storage.Telemetry;
@@ -94,6 +97,7 @@ public static partial class VigilServer
             services.AddSingleton(options.Query);
             services.AddSingleton<VigilMetrics>();
             services.AddSingleton(new MetricMetadataCatalog());
+            services.AddSingleton<IMetricsSource>(sp => new EmbeddedMetricsSource(store, sp.GetRequiredService<MetricMetadataCatalog>(), new PromQlEngineOptions()));
             services.AddSingleton<ReadinessGate>();
             services.AddSingleton(store);
             services.AddSingleton<ITelemetryWriter>(store);
@@ -107,6 +111,7 @@ public static partial class VigilServer
             services.AddProblemDetails();
             services.AddOpenApi();
             services.AddOtlpIntake(options.Intake, options.SpanMetrics);
+            services.AddSingleton<RemoteWriteReceiver>();
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -118,6 +123,7 @@ public static partial class VigilServer
             app.MapKeyEndpoints();
             app.MapPrometheusApi();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
+            app.MapRemoteWrite();
 
             try
             {

@@ -23,6 +23,8 @@ internal static class OtlpConstants
         public const string InvalidHistogram = "invalid_histogram";
         public const string DeltaSeriesLimit = "delta_series_limit";
         public const string OutOfOrder = "out_of_order";
+        public const string InvalidLabels = "invalid_labels";
+        public const string Unsupported = "unsupported";
         public const string InvalidTraceId = "invalid_trace_id";
         public const string InvalidSpanId = "invalid_span_id";
         public const string StoreRefused = "store_refused";

@@ -55,11 +55,13 @@ public sealed class PrometheusProcess : IAsyncDisposable
     /// <param name="dataDirectory">The TSDB folder (created and deleted on dispose when null).</param>
     /// <param name="enableRemoteWriteReceiver">Adds <c>--web.enable-remote-write-receiver</c>.</param>
     /// <param name="extraArguments">More flags.</param>
+    /// <param name="port">A fixed port (when the configuration must name it, e.g. to scrape itself); no retry then.</param>
     public static async Task<PrometheusProcess> StartAsync(
         string configYaml = "",
         string? dataDirectory = null,
         bool enableRemoteWriteReceiver = false,
-        IReadOnlyList<string>? extraArguments = null)
+        IReadOnlyList<string>? extraArguments = null,
+        int? port = null)
     {
         RequireBinary(PrometheusBinary);
         var owns = dataDirectory is null;
@@ -70,7 +72,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
 
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var listenPort = port ?? FreePort();
             var start = new ProcessStartInfo("setsid")
             {
                 RedirectStandardOutput = true,
@@ -80,7 +82,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
             foreach (var argument in new[]
             {
                 PrometheusBinary, "--config.file=" + configFile, "--storage.tsdb.path=" + dataDirectory,
-                $"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=10y", "--log.level=warn",
+                $"--web.listen-address=127.0.0.1:{listenPort}", "--storage.tsdb.retention.time=10y", "--log.level=warn",
             })
             {
                 start.ArgumentList.Add(argument);
@@ -102,7 +104,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
             process.ErrorDataReceived += (_, e) => Append(output, e.Data);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var address = new Uri($"http://127.0.0.1:{port}/");
+            var address = new Uri($"http://127.0.0.1:{listenPort}/");
             using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
             var deadline = Stopwatch.StartNew();
             while (deadline.Elapsed < StartTimeout)
@@ -145,7 +147,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
                 throw new TimeoutException($"prometheus was not ready within {StartTimeout}:\n{text}");
             }
 
-            if (attempt < 5 && text.Contains("address already in use", StringComparison.Ordinal))
+            if (port is null && attempt < 5 && text.Contains("address already in use", StringComparison.Ordinal))
             {
                 continue;
             }

@@ -137,6 +137,30 @@ public static class PrometheusNaming
         return (main, per);
     }
 
+    /// <summary>True when <paramref name="name"/> is a valid Prometheus label name, <c>[a-zA-Z_][a-zA-Z0-9_]*</c>.</summary>
+    public static bool IsValidLabelName(string name) => IsValidName(name, allowColon: false);
+
+    /// <summary>True when <paramref name="name"/> is a valid Prometheus metric name, <c>[a-zA-Z_:][a-zA-Z0-9_:]*</c>.</summary>
+    public static bool IsValidMetricName(string name) => IsValidName(name, allowColon: true);
+
+    private static bool IsValidName(string name, bool allowColon)
+    {
+        if (name.Length == 0 || char.IsAsciiDigit(name[0]))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_' || (allowColon && c == ':')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// A Prometheus label name for an attribute key: characters outside <c>[a-zA-Z0-9_]</c> become <c>_</c>; a name
     /// starting with a digit gets the prefix <c>key_</c>, one starting with <c>_</c> the prefix <c>key</c> (so no
