@@ -45,6 +45,7 @@ internal static class CompatibilityData
         AddQueueDepths(rng, all);
         AddUpAndInfo(rng, all);
         AddSparseAndText(rng, all);
+        AddLateCounter(rng, all);
         return all;
     }
 
@@ -246,6 +247,16 @@ internal static class CompatibilityData
         {
             all.Add(Series("label_test", Sample(rng, 60_000, 0, DurationMs, [], _ => rng.Next(1, 100)), ("host", host), ("job", "misc"), ("path", path)));
         }
+    }
+
+    /// <summary>
+    /// A counter that starts at +70m at about one increment (8, then +10 every 15s) and stops at +3h: where a window
+    /// holds its start, Prometheus 2.51+ extrapolates it differently from 2.42 (the zero-point limit, prometheus#13725).
+    /// </summary>
+    private static void AddLateCounter(Random rng, List<GeneratedSeries> all)
+    {
+        var value = -2.0;
+        all.Add(Series("jobs_processed_total", Sample(rng, 15_000, Minutes(70), Minutes(180), [], _ => value += 10), ("job", "batch")));
     }
 
     /// <summary>Sample times every <paramref name="intervalMs"/> in [from, to) minus the gaps, at odd milliseconds.</summary>

@@ -45,12 +45,24 @@ internal sealed partial class Evaluator
             }
         }
 
+        var grouping = a.Grouping;
+        if (a.Op == AggregationOp.CountValues)
+        {
+            // As Prometheus: the value label is set on each series first (replacing a label of that name), and
+            // grouping then sees it; with `by` it is one of the grouping labels.
+            input = input.Select(e => e with { Labels = e.Labels.With(label!, FormatValue(e.Value)) }).ToList();
+            if (!a.Without && !grouping.Contains(label!))
+            {
+                grouping = [.. grouping, label!];
+            }
+        }
+
         // Groups in order of first appearance, each with its output labels and members.
         var groups = new Dictionary<LabelSet, List<VSample>>();
         var order = new List<LabelSet>();
         foreach (var e in input)
         {
-            var key = GroupingKey(e.Labels, a.Grouping, a.Without);
+            var key = GroupingKey(e.Labels, grouping, a.Without);
             if (!groups.TryGetValue(key, out var members))
             {
                 members = [];
@@ -99,20 +111,11 @@ internal sealed partial class Evaluator
                     result.AddRange(TopK(members, param, a.Op == AggregationOp.Topk));
                     break;
                 case AggregationOp.CountValues:
-                    foreach (var g in members.GroupBy(m => FormatValue(m.Value)))
-                    {
-                        result.Add(new VSample(key.With(label!, g.Key), g.Count(), 0));
-                    }
-
+                    result.Add(new VSample(key, members.Count, 0));
                     break;
                 default:
                     throw new PromQlEvaluationException("unsupported: aggregation " + AggregateExpr.OpName(a.Op));
             }
-        }
-
-        if (a.Op == AggregationOp.CountValues)
-        {
-            CheckUnique(result);
         }
 
         return result;
