@@ -15,22 +15,23 @@ namespace Vigil.Core.PromQl;
 /// </summary>
 internal static class GoRegex
 {
-    private static readonly Dictionary<string, string> PosixClasses = new(StringComparer.Ordinal)
+    // RE2's ASCII classes as inclusive character ranges.
+    private static readonly Dictionary<string, (char Lo, char Hi)[]> PosixClasses = new(StringComparer.Ordinal)
     {
-        ["alnum"] = "0-9A-Za-z",
-        ["alpha"] = "A-Za-z",
-        ["ascii"] = @"\x00-\x7F",
-        ["blank"] = @"\t ",
-        ["cntrl"] = @"\x00-\x1F\x7F",
-        ["digit"] = "0-9",
-        ["graph"] = "!-~",
-        ["lower"] = "a-z",
-        ["print"] = " -~",
-        ["punct"] = @"!-/:-@\[-`{-~",
-        ["space"] = @"\t\n\v\f\r ",
-        ["upper"] = "A-Z",
-        ["word"] = "0-9A-Za-z_",
-        ["xdigit"] = "0-9A-Fa-f",
+        ["alnum"] = [('0', '9'), ('A', 'Z'), ('a', 'z')],
+        ["alpha"] = [('A', 'Z'), ('a', 'z')],
+        ["ascii"] = [('\x00', '\x7F')],
+        ["blank"] = [('\t', '\t'), (' ', ' ')],
+        ["cntrl"] = [('\x00', '\x1F'), ('\x7F', '\x7F')],
+        ["digit"] = [('0', '9')],
+        ["graph"] = [('!', '~')],
+        ["lower"] = [('a', 'z')],
+        ["print"] = [(' ', '~')],
+        ["punct"] = [('!', '/'), (':', '@'), ('[', '`'), ('{', '~')],
+        ["space"] = [('\t', '\r'), (' ', ' ')],
+        ["upper"] = [('A', 'Z')],
+        ["word"] = [('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')],
+        ["xdigit"] = [('0', '9'), ('A', 'F'), ('a', 'f')],
     };
 
     /// <summary>The pattern anchored to the whole value, compiled with a match timeout.</summary>
@@ -73,12 +74,13 @@ internal static class GoRegex
                 {
                     var close = pattern.IndexOf(":]", i + 2, StringComparison.Ordinal);
                     var name = close < 0 ? null : pattern[(i + 2)..close];
-                    if (name is null || !PosixClasses.TryGetValue(name, out var members))
+                    var negated = name is not null && name.StartsWith('^');
+                    if (name is null || !PosixClasses.TryGetValue(negated ? name[1..] : name, out var ranges))
                     {
-                        throw new ArgumentException($"unsupported character class {(name is null ? "[:" : "[:" + name + ":]")} in regular expression");
+                        throw new ArgumentException($"invalid character class {(name is null ? "[:" : "[:" + name + ":]")} in regular expression");
                     }
 
-                    sb.Append(members);
+                    AppendRanges(sb, negated ? Complement(ranges) : ranges);
                     i = close + 1;
                 }
                 else if (c == '[')
@@ -180,5 +182,40 @@ internal static class GoRegex
                 sb.Append('\\').Append(e);
                 return i + 1;
         }
+    }
+
+    private static void AppendRanges(StringBuilder sb, IEnumerable<(char Lo, char Hi)> ranges)
+    {
+        foreach (var (lo, hi) in ranges)
+        {
+            sb.Append(@"\u").Append(((int)lo).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            if (hi != lo)
+            {
+                sb.Append(@"-\u").Append(((int)hi).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
+    /// <summary>The ranges of every UTF-16 unit not in <paramref name="ranges"/> (sorted, disjoint).</summary>
+    private static List<(char Lo, char Hi)> Complement((char Lo, char Hi)[] ranges)
+    {
+        var result = new List<(char, char)>();
+        var next = 0;
+        foreach (var (lo, hi) in ranges)
+        {
+            if (lo > next)
+            {
+                result.Add(((char)next, (char)(lo - 1)));
+            }
+
+            next = hi + 1;
+        }
+
+        if (next <= char.MaxValue)
+        {
+            result.Add(((char)next, char.MaxValue));
+        }
+
+        return result;
     }
 }
