@@ -249,6 +249,51 @@ internal static class CompatibilityData
         }
     }
 
+    /// <summary>The bit pattern of Prometheus's staleness marker (a NaN).</summary>
+    public static readonly double StaleMarker = BitConverter.UInt64BitsToDouble(0x7ff0000000000002);
+
+    /// <summary>When the staleness data starts: a minute after the block data ends, +4h1m.</summary>
+    public static readonly long StalenessStartMs = StartMs + DurationMs + 60_000;
+
+    /// <summary>
+    /// Series with explicit staleness markers for +4h1m..+4h51m, which OpenMetrics cannot carry: both servers get them
+    /// through remote write (Prometheus into its head, after the blocks). <c>stale_gauge</c> ends with a marker
+    /// (<c>case="marker"</c>) or without one (<c>case="plain"</c>) 20 minutes in and both resume 15 minutes later;
+    /// <c>case="flap"</c> has a marker as every seventh sample; <c>stale_requests_total</c> is marked stale 15 minutes in
+    /// and restarts from zero 3 minutes later.
+    /// </summary>
+    public static IReadOnlyList<GeneratedSeries> GenerateStaleness()
+    {
+        var rng = new Random(Seed + 1);
+        var all = new List<GeneratedSeries>();
+        var offset = StalenessStartMs - StartMs;
+        var end = offset + Minutes(50);
+        foreach (var kind in new[] { "marker", "plain" })
+        {
+            var value = 20.0;
+            var first = Times(rng, 15_000, offset, offset + Minutes(20), []).Select(t => (t, value = Math.Round(value + rng.NextDouble() - 0.5, 3))).ToList();
+            if (kind == "marker")
+            {
+                first.Add((first[^1].t + 15_000, StaleMarker));
+            }
+
+            first.AddRange(Times(rng, 15_000, offset + Minutes(35), end, []).Select(t => (t, value = Math.Round(value + rng.NextDouble() - 0.5, 3))));
+            all.Add(Series("stale_gauge", first, ("case", kind), ("job", "stale")));
+        }
+
+        var n = 0;
+        var flap = Times(rng, 15_000, offset, end, []).Select(t => (t, ++n % 7 == 0 ? StaleMarker : n)).ToList();
+        all.Add(Series("stale_gauge", flap.Select(x => (x.t, (double)x.Item2)).ToList(), ("case", "flap"), ("job", "stale")));
+
+        var count = 500.0;
+        var counter = Times(rng, 15_000, offset, offset + Minutes(15), []).Select(t => (t, count += rng.Next(0, 20))).ToList();
+        counter.Add((counter[^1].t + 15_000, StaleMarker));
+        count = 0;
+        counter.AddRange(Times(rng, 15_000, offset + Minutes(18), end, []).Select(t => (t, count += rng.Next(0, 20))));
+        all.Add(Series("stale_requests_total", counter, ("job", "stale")));
+        return all;
+    }
+
     /// <summary>
     /// A counter that starts at +70m at about one increment (8, then +10 every 15s) and stops at +3h: where a window
     /// holds its start, Prometheus 2.51+ extrapolates it differently from 2.42 (the zero-point limit, prometheus#13725).

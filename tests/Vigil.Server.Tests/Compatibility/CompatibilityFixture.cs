@@ -28,8 +28,10 @@ public sealed class CompatibilityFixture : IAsyncLifetime
     /// <summary>The generated series.</summary>
     internal IReadOnlyList<GeneratedSeries> Series { get; } = CompatibilityData.Generate();
 
-    /// <summary>How many samples the generated series hold.</summary>
-    internal long SampleCount => Series.Sum(s => (long)s.Samples.Count);
+    /// <summary>The series with staleness markers, sent by remote write to both servers.</summary>
+    internal IReadOnlyList<GeneratedSeries> StalenessSeries { get; } = CompatibilityData.GenerateStaleness();
+
+    private static readonly long StalenessSpanMs = (long)TimeSpan.FromMinutes(50).TotalMilliseconds;
 
     /// <inheritdoc/>
     public async Task InitializeAsync()
@@ -43,9 +45,13 @@ public sealed class CompatibilityFixture : IAsyncLifetime
 
         var tsdb = Path.Combine(_folder, "prometheus");
         await PrometheusProcess.CreateBlocksFromOpenMetricsAsync(openMetrics, tsdb);
-        _prometheus = await PrometheusProcess.StartAsync(dataDirectory: tsdb);
+        _prometheus = await PrometheusProcess.StartAsync(dataDirectory: tsdb, enableRemoteWriteReceiver: true);
         _prometheusClient = _prometheus.CreateClient();
-        await WaitForAllSamplesAsync(_prometheusClient, "prometheus");
+        await WaitForAllSamplesAsync(_prometheusClient, "prometheus", Series, CompatibilityData.StartMs + CompatibilityData.DurationMs);
+
+        // Staleness markers cannot be written as OpenMetrics: they reach Prometheus's head by remote write.
+        await RemoteWriteAsync(_prometheusClient, StalenessSeries, "prometheus");
+        await WaitForAllSamplesAsync(_prometheusClient, "prometheus", StalenessSeries, CompatibilityData.StalenessStartMs + StalenessSpanMs);
 
         _vigil = await VigilServerProcess.StartAsync(
             Path.Combine(_folder, "vigil"),
@@ -55,8 +61,10 @@ public sealed class CompatibilityFixture : IAsyncLifetime
                 ["VIGIL__STORAGE__RETENTIONAGE"] = "3650d",
             });
         _vigilClient = _vigil.CreateClient();
-        await LoadIntoVigilAsync(_vigilClient);
-        await WaitForAllSamplesAsync(_vigilClient, "vigil");
+        await RemoteWriteAsync(_vigilClient, Series, "vigil");
+        await RemoteWriteAsync(_vigilClient, StalenessSeries, "vigil");
+        await WaitForAllSamplesAsync(_vigilClient, "vigil", Series, CompatibilityData.StartMs + CompatibilityData.DurationMs);
+        await WaitForAllSamplesAsync(_vigilClient, "vigil", StalenessSeries, CompatibilityData.StalenessStartMs + StalenessSpanMs);
     }
 
     /// <inheritdoc/>
@@ -96,10 +104,10 @@ public sealed class CompatibilityFixture : IAsyncLifetime
     internal string ServerOutput =>
         $"--- prometheus output (tail)\n{Tail(_prometheus?.Output)}\n--- vigil output (tail)\n{Tail(_vigil?.Output)}";
 
-    /// <summary>Sends every series through <c>POST /api/v1/write</c>, a few series per request.</summary>
-    private async Task LoadIntoVigilAsync(HttpClient client)
+    /// <summary>Sends the series through <c>POST /api/v1/write</c>, a few series per request.</summary>
+    private async Task RemoteWriteAsync(HttpClient client, IReadOnlyList<GeneratedSeries> seriesList, string name)
     {
-        foreach (var batch in Series.Chunk(8))
+        foreach (var batch in seriesList.Chunk(8))
         {
             var request = new WriteRequest();
             foreach (var s in batch)
@@ -118,7 +126,7 @@ public sealed class CompatibilityFixture : IAsyncLifetime
             if (!response.IsSuccessStatusCode)
             {
                 throw new InvalidOperationException(
-                    $"remote write refused ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync()}\n{ServerOutput}");
+                    $"remote write to {name} refused ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync()}\n{ServerOutput}");
             }
         }
     }
@@ -138,12 +146,17 @@ public sealed class CompatibilityFixture : IAsyncLifetime
 
     private static string Seconds(long ms) => (ms / 1000.0).ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>Polls until the server counts every generated sample, so no test runs against half-loaded data.</summary>
-    private async Task WaitForAllSamplesAsync(HttpClient client, string name)
+    /// <summary>
+    /// Polls until the server counts every sample of <paramref name="seriesList"/> (staleness markers are not samples),
+    /// so no test runs against half-loaded data.
+    /// </summary>
+    private async Task WaitForAllSamplesAsync(HttpClient client, string name, IReadOnlyList<GeneratedSeries> seriesList, long endMs)
     {
-        var at = Seconds(CompatibilityData.StartMs + CompatibilityData.DurationMs + 60_000);
+        var expected = seriesList.Sum(s => s.Samples.Count(x => BitConverter.DoubleToUInt64Bits(x.Value) != 0x7ff0000000000002)).ToString(CultureInfo.InvariantCulture);
+        var at = Seconds(endMs + 60_000);
+
         // count_over_time drops the name, so one sum per metric name keeps the label sets apart.
-        var query = Uri.EscapeDataString(string.Join(" + ", Series.Select(s => s.Name).Distinct().Select(n => $"sum(count_over_time({n}[5h]))")));
+        var query = Uri.EscapeDataString(string.Join(" + ", seriesList.Select(s => s.Name).Distinct().Select(n => $"sum(count_over_time({n}[5h]))")));
         var deadline = System.Diagnostics.Stopwatch.StartNew();
         var last = "no answer";
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
@@ -154,8 +167,7 @@ public sealed class CompatibilityFixture : IAsyncLifetime
             {
                 using var doc = JsonDocument.Parse(last);
                 var result = doc.RootElement.GetProperty("data").GetProperty("result");
-                if (result.GetArrayLength() == 1
-                    && result[0].GetProperty("value")[1].GetString() == SampleCount.ToString(CultureInfo.InvariantCulture))
+                if (result.GetArrayLength() == 1 && result[0].GetProperty("value")[1].GetString() == expected)
                 {
                     return;
                 }
@@ -164,7 +176,7 @@ public sealed class CompatibilityFixture : IAsyncLifetime
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"{name} did not hold all {SampleCount} generated samples within 60s; last answer: {last}\n{ServerOutput}");
+        throw new TimeoutException($"{name} did not hold all {expected} samples within 60s; last answer: {last}\n{ServerOutput}");
     }
 
     private static string Tail(string? output) => output is null ? "(not started)" : output.Length <= 4000 ? output : output[^4000..];
