@@ -42,6 +42,13 @@ public sealed class PromQlCompatibilityTests(CompatibilityFixture fixture) : ICl
         else
         {
             Assert.True(difference is not null, $"{q}: expected a difference ({q.ExpectedDifference}), but both answered the same");
+            if (q.ExpectedDifference.Contains("(unsupported", StringComparison.Ordinal))
+            {
+                // What Vigil cannot answer as Prometheus 3 would, it refuses clearly, never answers differently.
+                Assert.True(
+                    vigil.Error?.Contains("unsupported: ", StringComparison.Ordinal) == true,
+                    $"{q}: expected Vigil to refuse with \"unsupported: ...\", got {(vigil.ErrorType is null ? $"{vigil.Series.Count} series" : vigil.Error)}");
+            }
         }
     }
 
