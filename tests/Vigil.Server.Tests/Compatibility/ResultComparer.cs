@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace Vigil.Server.Tests.Compatibility;
 
 /// <summary>
-/// A parsed <c>query_range</c> answer (or an instant <c>query</c>'s vector, one point per element): the series (label
-/// text, points) in answer order, or the error.
+/// A parsed <c>query_range</c> answer, or an instant <c>query</c>'s (a vector element or a scalar is one point, a
+/// matrix keeps its raw samples): the series (label text, points) in answer order, or the error.
 /// </summary>
 /// <param name="Series">The series in answer order, each with its canonical label text and points.</param>
 /// <param name="ErrorType">The Prometheus <c>errorType</c> when the query failed.</param>
@@ -44,6 +44,13 @@ internal sealed record RangeAnswer(IReadOnlyList<(string Labels, IReadOnlyList<(
 
             var data = root.GetProperty("data");
             var resultType = data.GetProperty("resultType").GetString();
+            if (resultType is "scalar" or "string")
+            {
+                // An instant query's scalar or string: one unlabelled point, told apart by its type.
+                var point = data.GetProperty("result");
+                return new RangeAnswer([($"<{resultType}>", [(point[0].GetDouble(), point[1].GetString() ?? string.Empty)])], null, null);
+            }
+
             if (resultType is not ("matrix" or "vector"))
             {
                 return new RangeAnswer([], "unexpected_result_type", "resultType " + resultType);
