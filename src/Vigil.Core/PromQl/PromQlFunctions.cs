@@ -23,8 +23,7 @@ internal static class PromQlFunctions
 
     private static readonly HashSet<string> NotSupported = new(StringComparer.Ordinal)
     {
-        "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "sin", "sinh", "tan", "tanh", "deg", "rad",
-        "pi", "holt_winters", "double_exponential_smoothing", "histogram_avg", "histogram_count", "histogram_sum",
+        "holt_winters", "double_exponential_smoothing", "histogram_avg", "histogram_count", "histogram_sum",
         "histogram_fraction", "histogram_stddev", "histogram_stdvar", "info", "sort_by_label", "sort_by_label_desc",
         "mad_over_time", "ts_of_max_over_time", "ts_of_min_over_time", "ts_of_last_over_time", "limitk",
         "limit_ratio", "first_over_time",
@@ -58,6 +57,13 @@ internal static class PromQlFunctions
         {
             Add(f, V, [V]);
         }
+
+        foreach (var f in new[] { "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "deg", "rad" })
+        {
+            Add(f, V, [V]);
+        }
+
+        Add("pi", S, []);
 
         Add("round", V, [V, S], min: 1);
         Add("clamp", V, [V, S, S]);

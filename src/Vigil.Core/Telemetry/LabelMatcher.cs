@@ -37,7 +37,8 @@ public sealed class LabelMatcher
         {
             try
             {
-                _regex = new Regex("^(?:" + value + ")$", RegexOptions.CultureInvariant | RegexOptions.Singleline, RegexTimeout);
+                // PromQL patterns are Go (RE2) syntax, anchored to the whole value.
+                _regex = Vigil.Core.PromQl.GoRegex.CompileAnchored(value, RegexTimeout);
             }
             catch (ArgumentException ex)
             {

@@ -45,12 +45,24 @@ internal sealed partial class Evaluator
             }
         }
 
+        var grouping = a.Grouping;
+        if (a.Op == AggregationOp.CountValues)
+        {
+            // As Prometheus: the value label is set on each series first (replacing a label of that name), and
+            // grouping then sees it; with `by` it is one of the grouping labels.
+            input = input.Select(e => e with { Labels = e.Labels.With(label!, FormatValue(e.Value)) }).ToList();
+            if (!a.Without && !grouping.Contains(label!))
+            {
+                grouping = [.. grouping, label!];
+            }
+        }
+
         // Groups in order of first appearance, each with its output labels and members.
         var groups = new Dictionary<LabelSet, List<VSample>>();
         var order = new List<LabelSet>();
         foreach (var e in input)
         {
-            var key = GroupingKey(e.Labels, a.Grouping, a.Without);
+            var key = GroupingKey(e.Labels, grouping, a.Without);
             if (!groups.TryGetValue(key, out var members))
             {
                 members = [];
@@ -99,20 +111,11 @@ internal sealed partial class Evaluator
                     result.AddRange(TopK(members, param, a.Op == AggregationOp.Topk));
                     break;
                 case AggregationOp.CountValues:
-                    foreach (var g in members.GroupBy(m => FormatValue(m.Value)))
-                    {
-                        result.Add(new VSample(key.With(label!, g.Key), g.Count(), 0));
-                    }
-
+                    result.Add(new VSample(key, members.Count, 0));
                     break;
                 default:
                     throw new PromQlEvaluationException("unsupported: aggregation " + AggregateExpr.OpName(a.Op));
             }
-        }
-
-        if (a.Op == AggregationOp.CountValues)
-        {
-            CheckUnique(result);
         }
 
         return result;
@@ -128,6 +131,11 @@ internal sealed partial class Evaluator
         return LabelSet.From(grouping.Select(n => new Label(n, labels.Get(n) ?? string.Empty)));
     }
 
+    /// <summary>
+    /// Prometheus's topk/bottomk: a heap of up to k elements filled in input order, the weakest on top, replaced only by
+    /// a strictly better element (NaN is worst), with Go's container/heap moves, so ties keep the same series as in
+    /// Prometheus. The result is best first.
+    /// </summary>
     private static IEnumerable<VSample> TopK(List<VSample> members, double k, bool top)
     {
         if (k < 1)
@@ -137,11 +145,79 @@ internal sealed partial class Evaluator
 
         var n = k >= members.Count ? members.Count : (int)k;
 
-        // NaN ranks below every number for both topk and bottomk, as in Prometheus's heaps.
-        var ordered = top
-            ? members.OrderBy(m => double.IsNaN(m.Value) ? 1 : 0).ThenByDescending(m => m.Value)
-            : members.OrderBy(m => double.IsNaN(m.Value) ? 1 : 0).ThenBy(m => m.Value);
-        return ordered.Take(n).ToList();
+        // "Weaker" is the heap's Less: for topk the smaller value, for bottomk the bigger; NaN is always weaker.
+        bool Weaker(VSample x, VSample y) => double.IsNaN(x.Value) || (top ? x.Value < y.Value : x.Value > y.Value);
+        var heap = new List<VSample>(n);
+        foreach (var m in members)
+        {
+            if (heap.Count < n)
+            {
+                heap.Add(m);
+                HeapUp(heap, heap.Count - 1, Weaker);
+            }
+            else if (Weaker(heap[0], m) && !(double.IsNaN(heap[0].Value) && double.IsNaN(m.Value)))
+            {
+                heap[0] = m;
+                if (n > 1 && !HeapDown(heap, 0, Weaker))
+                {
+                    HeapUp(heap, 0, Weaker);
+                }
+            }
+        }
+
+        // Best first; equal values keep their heap order.
+        return heap.Select((e, i) => (e, i))
+            .OrderBy(x => double.IsNaN(x.e.Value) ? 1 : 0)
+            .ThenBy(x => top ? -x.e.Value : x.e.Value)
+            .ThenBy(x => x.i)
+            .Select(x => x.e)
+            .ToList();
+    }
+
+    /// <summary>Go's container/heap up.</summary>
+    private static void HeapUp(List<VSample> h, int j, Func<VSample, VSample, bool> less)
+    {
+        while (true)
+        {
+            var i = (j - 1) / 2;
+            if (i == j || !less(h[j], h[i]))
+            {
+                break;
+            }
+
+            (h[i], h[j]) = (h[j], h[i]);
+            j = i;
+        }
+    }
+
+    /// <summary>Go's container/heap down; true when the element moved.</summary>
+    private static bool HeapDown(List<VSample> h, int i0, Func<VSample, VSample, bool> less)
+    {
+        var i = i0;
+        while (true)
+        {
+            var j1 = (2 * i) + 1;
+            if (j1 >= h.Count)
+            {
+                break;
+            }
+
+            var j = j1;
+            if (j1 + 1 < h.Count && less(h[j1 + 1], h[j1]))
+            {
+                j = j1 + 1;
+            }
+
+            if (!less(h[j], h[i]))
+            {
+                break;
+            }
+
+            (h[i], h[j]) = (h[j], h[i]);
+            i = j;
+        }
+
+        return i > i0;
     }
 
     internal static double KahanSum(IEnumerable<double> values)

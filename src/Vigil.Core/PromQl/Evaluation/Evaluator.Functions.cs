@@ -124,6 +124,36 @@ internal sealed partial class Evaluator
                 return Simple(args, t, Math.Log2);
             case "log10":
                 return Simple(args, t, Math.Log10);
+            case "sin":
+                return Simple(args, t, Math.Sin);
+            case "cos":
+                return Simple(args, t, Math.Cos);
+            case "tan":
+                return Simple(args, t, Math.Tan);
+            case "asin":
+                return Simple(args, t, Math.Asin);
+            case "acos":
+                return Simple(args, t, Math.Acos);
+            case "atan":
+                return Simple(args, t, Math.Atan);
+            case "sinh":
+                return Simple(args, t, Math.Sinh);
+            case "cosh":
+                return Simple(args, t, Math.Cosh);
+            case "tanh":
+                return Simple(args, t, Math.Tanh);
+            case "asinh":
+                return Simple(args, t, Math.Asinh);
+            case "acosh":
+                return Simple(args, t, Math.Acosh);
+            case "atanh":
+                return Simple(args, t, Math.Atanh);
+            case "deg":
+                return Simple(args, t, v => v * 180 / Math.PI);
+            case "rad":
+                return Simple(args, t, v => v * Math.PI / 180);
+            case "pi":
+                return new ScalarValue(Math.PI);
             case "sgn":
                 return Simple(args, t, v => double.IsNaN(v) ? v : Math.Sign(v));
             case "round":
@@ -173,11 +203,11 @@ internal sealed partial class Evaluator
             case "day_of_month":
                 return DateFunc(args, t, d => d.Day);
             case "day_of_week":
-                return DateFunc(args, t, d => (int)d.DayOfWeek);
+                return DateFunc(args, t, d => d.DayOfWeek);
             case "day_of_year":
                 return DateFunc(args, t, d => d.DayOfYear);
             case "days_in_month":
-                return DateFunc(args, t, d => DateTime.DaysInMonth(d.Year, d.Month));
+                return DateFunc(args, t, d => d.DaysInMonth);
             case "hour":
                 return DateFunc(args, t, d => d.Hour);
             case "minute":
@@ -191,10 +221,14 @@ internal sealed partial class Evaluator
         }
     }
 
-    // Go's math.Max/Min: NaN wins.
-    private static double GoMax(double a, double b) => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Max(a, b);
+    // Go's math.Max/Min: an infinity in the direction asked wins even over NaN; otherwise NaN wins.
+    private static double GoMax(double a, double b) =>
+        double.IsPositiveInfinity(a) || double.IsPositiveInfinity(b) ? double.PositiveInfinity
+        : double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Max(a, b);
 
-    private static double GoMin(double a, double b) => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Min(a, b);
+    private static double GoMin(double a, double b) =>
+        double.IsNegativeInfinity(a) || double.IsNegativeInfinity(b) ? double.NegativeInfinity
+        : double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Min(a, b);
 
     private static List<VSample> Checked(List<VSample> v)
     {
@@ -205,20 +239,21 @@ internal sealed partial class Evaluator
     private List<VSample> Simple(IReadOnlyList<Expr> args, long t, Func<double, double> f) =>
         Checked(EvalVector(args[0], t).Select(e => new VSample(DropName(e.Labels), f(e.Value), e.SampleTs)).ToList());
 
-    private List<VSample> DateFunc(IReadOnlyList<Expr> args, long t, Func<DateTime, double> f)
+    private List<VSample> DateFunc(IReadOnlyList<Expr> args, long t, Func<CivilTime, double> f)
     {
         var input = args.Count == 0 ? [new VSample(LabelSet.Empty, t / 1000.0, t)] : EvalVector(args[0], t);
         var result = new List<VSample>(input.Count);
         foreach (var e in input)
         {
-            if (double.IsNaN(e.Value) || double.IsInfinity(e.Value))
+            // Go's time.Unix(int64(v), 0) covers every int64 second; NaN, infinities and values beyond int64 have no
+            // date (Go's conversion of them depends on the CPU), so they give NaN.
+            if (double.IsNaN(e.Value) || Math.Abs(e.Value) >= 9.2e18)
             {
                 result.Add(new VSample(DropName(e.Labels), double.NaN, e.SampleTs));
                 continue;
             }
 
-            var date = DateTime.UnixEpoch.AddSeconds(Math.Truncate(e.Value));
-            result.Add(new VSample(DropName(e.Labels), f(date), e.SampleTs));
+            result.Add(new VSample(DropName(e.Labels), f(CivilTime.FromUnixSeconds((long)e.Value)), e.SampleTs));
         }
 
         return Checked(result);
@@ -393,9 +428,10 @@ internal sealed partial class Evaluator
         var src = ((StringValue)Eval(args[3], t)).Value;
         var pattern = ((StringValue)Eval(args[4], t)).Value;
         Regex regex;
+        IReadOnlyList<string?> groupNames;
         try
         {
-            regex = new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Singleline, RegexTimeout);
+            regex = GoRegex.CompileAnchored(pattern, RegexTimeout, out groupNames);
         }
         catch (ArgumentException)
         {
@@ -411,15 +447,19 @@ internal sealed partial class Evaluator
         foreach (var e in EvalVector(args[0], t))
         {
             var match = regex.Match(e.Labels.Get(src) ?? string.Empty);
-            var labels = match.Success ? SetLabel(e.Labels, dst, ExpandGo(replacement, match, regex)) : e.Labels;
+            var labels = match.Success ? SetLabel(e.Labels, dst, ExpandGo(replacement, match, groupNames)) : e.Labels;
             result.Add(new VSample(labels, e.Value, e.SampleTs));
         }
 
         return Checked(result);
     }
 
-    /// <summary>Go's Regexp.ExpandString: <c>$1</c>, <c>${1}</c>, <c>$name</c>, <c>$$</c>; a name is the longest word.</summary>
-    private static string ExpandGo(string template, Match match, Regex regex)
+    /// <summary>
+    /// Go's Regexp.ExpandString: <c>$1</c>, <c>${1}</c>, <c>$name</c>, <c>$$</c>; a name is the longest word, and a
+    /// number or name that is not a group gives nothing. <paramref name="groupNames"/> names each group (1-based
+    /// group i at index i - 1), numbered left to right as Go does.
+    /// </summary>
+    private static string ExpandGo(string template, Match match, IReadOnlyList<string?> groupNames)
     {
         var sb = new StringBuilder();
         for (var i = 0; i < template.Length; i++)
@@ -468,20 +508,28 @@ internal sealed partial class Evaluator
                 i = j - 1;
             }
 
-            if (int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            var isNumber = int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number);
+            var group = isNumber ? number : IndexOfName(groupNames, name) + 1;
+            if ((isNumber || group > 0) && group <= groupNames.Count && match.Groups[group].Success)
             {
-                if (number < match.Groups.Count && regex.GetGroupNumbers().Contains(number))
-                {
-                    sb.Append(match.Groups[number].Value);
-                }
-            }
-            else if (match.Groups[name] is { Success: true } g && regex.GroupNumberFromName(name) >= 0)
-            {
-                sb.Append(g.Value);
+                sb.Append(match.Groups[group].Value);
             }
         }
 
         return sb.ToString();
+    }
+
+    private static int IndexOfName(IReadOnlyList<string?> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i] == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Sets a label, or removes it when the value is empty, as Prometheus's label builder does.</summary>

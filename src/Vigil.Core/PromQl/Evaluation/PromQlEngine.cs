@@ -33,7 +33,7 @@ public sealed class PromQlEngine(ISeriesSource source, PromQlEngineOptions optio
     /// Evaluates <paramref name="query"/> at every step from <paramref name="startMs"/> to <paramref name="endMs"/>
     /// (inclusive), Unix milliseconds, and returns a matrix.
     /// </summary>
-    /// <exception cref="PromQlParseException">The query does not parse.</exception>
+    /// <exception cref="PromQlParseException">The query does not parse or is not a scalar or instant vector.</exception>
     /// <exception cref="PromQlEvaluationException">A limit was exceeded or a feature is unsupported.</exception>
     public MatrixResult RangeQuery(string query, long startMs, long endMs, long stepMs)
     {
@@ -55,8 +55,9 @@ public sealed class PromQlEngine(ISeriesSource source, PromQlEngineOptions optio
         var expr = PromQlParser.Parse(query);
         if (expr.ValueType is not (PromQlValueType.Scalar or PromQlValueType.Vector))
         {
-            throw new PromQlEvaluationException(
-                $"invalid expression type \"{Expr.TypeName(expr.ValueType)}\" for range query, must be Scalar or instant Vector");
+            // A static error in the query, as Prometheus's bad_data: reported like a parse error.
+            throw new PromQlParseException(
+                $"invalid expression type \"{Expr.TypeName(expr.ValueType)}\" for range query, must be Scalar or instant Vector", 0);
         }
 
         var ev = new Evaluator(source, options, startMs, endMs);

@@ -31,6 +31,17 @@ public sealed class PromQlEngineTests
     }
 
     [Fact]
+    public void RangeQuery_RangeVectorExpression_ThrowsParseException()
+    {
+        // Prometheus answers bad_data (400) here, not execution (422): the API maps parse exceptions to bad_data.
+        var engine = new PromQlEngine(Source(1, 4), new PromQlEngineOptions());
+
+        var ex = Assert.Throws<PromQlParseException>(() => engine.RangeQuery("m[5m]", 0, 60_000, 15_000));
+
+        Assert.Contains("invalid expression type \"range vector\" for range query", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void InstantQuery_WithinSampleLimit_Succeeds()
     {
         var engine = new PromQlEngine(Source(3, 10), new PromQlEngineOptions { MaxSamples = 30 });
@@ -52,7 +63,7 @@ public sealed class PromQlEngineTests
 
     [Theory]
     [InlineData("holt_winters(m[5m], 0.5, 0.5)", "unsupported: function holt_winters")]
-    [InlineData("sin(m)", "unsupported: function sin")]
+    [InlineData("histogram_count(m)", "unsupported: function histogram_count")]
     [InlineData("limitk(1, m)", "unsupported: aggregation limitk")]
     public void InstantQuery_UnsupportedFeature_ThrowsUnsupported(string query, string message)
     {
