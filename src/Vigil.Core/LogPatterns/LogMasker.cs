@@ -1,0 +1,182 @@
+namespace Vigil.Core.LogPatterns;
+
+/// <summary>
+/// Splits a log body into whitespace-separated tokens and masks their variable parts with <c>&lt;*&gt;</c> before any
+/// template matching (the display rule is in README.md in this folder). A token is cut into segments at the
+/// delimiters <c>: = , ( ) [ ] { } ; " ' | # @</c>; a segment is variable when it holds a digit (numbers, ids, hex,
+/// IPs, UUIDs, durations such as <c>250ms</c>, block ids such as <c>blk_-123</c>), except a word ending in one
+/// digit (<c>ssh2</c>, <c>tty2</c>), or when it is a path (<c>/a/b</c>). Dots around a variable stay
+/// (<c>......0</c> becomes <c>......&lt;*&gt;</c>, <c>port 80.</c> becomes <c>port &lt;*&gt;.</c>); the
+/// <c>//</c> after a URL scheme stays (<c>hdfs://h1:9000</c> becomes <c>hdfs://&lt;*&gt;:&lt;*&gt;</c>).
+/// </summary>
+internal static class LogMasker
+{
+    /// <summary>The text of a variable part.</summary>
+    public const string Variable = "<*>";
+
+    /// <summary>Largest output for <paramref name="maxBodyLength"/> input characters: a one-character variable becomes three.</summary>
+    public static int OutputCapacity(int maxBodyLength) => (maxBodyLength * 3) + 8;
+
+    /// <summary>
+    /// Masks <paramref name="body"/> into <paramref name="output"/>, recording each token's start and length there.
+    /// Returns the token count (at most <paramref name="maxTokens"/>; the rest of the line joins the last token).
+    /// </summary>
+    public static int Mask(ReadOnlySpan<char> body, Span<char> output, Span<int> starts, Span<int> lengths, int maxTokens)
+    {
+        var count = 0;
+        var written = 0;
+        var i = 0;
+        while (i < body.Length)
+        {
+            while (i < body.Length && char.IsWhiteSpace(body[i]))
+            {
+                i++;
+            }
+
+            if (i >= body.Length)
+            {
+                break;
+            }
+
+            var end = i;
+            if (count == maxTokens - 1)
+            {
+                // The last allowed token takes the rest of the line (its inner whitespace becomes single spaces).
+                end = body.Length;
+                while (end > i && char.IsWhiteSpace(body[end - 1]))
+                {
+                    end--;
+                }
+            }
+            else
+            {
+                while (end < body.Length && !char.IsWhiteSpace(body[end]))
+                {
+                    end++;
+                }
+            }
+
+            starts[count] = written;
+            written = MaskToken(body[i..end], output, written);
+            lengths[count] = written - starts[count];
+            count++;
+            i = end;
+        }
+
+        return count;
+    }
+
+    private static int MaskToken(ReadOnlySpan<char> token, Span<char> output, int written)
+    {
+        if (token.Length == 3 && token.SequenceEqual(Variable))
+        {
+            Variable.CopyTo(output[written..]);
+            return written + 3;
+        }
+
+        var segmentStart = 0;
+        for (var i = 0; i <= token.Length; i++)
+        {
+            if (i < token.Length && !IsDelimiter(token[i]))
+            {
+                continue;
+            }
+
+            written = MaskSegment(token[segmentStart..i], output, written);
+            if (i < token.Length)
+            {
+                var c = token[i];
+                output[written++] = char.IsWhiteSpace(c) ? ' ' : c;
+            }
+
+            segmentStart = i + 1;
+        }
+
+        return written;
+    }
+
+    private static int MaskSegment(ReadOnlySpan<char> segment, Span<char> output, int written)
+    {
+        if (segment.IsEmpty)
+        {
+            return written;
+        }
+
+        if (segment.StartsWith("//") && segment.Length > 2)
+        {
+            // The rest of a URL after its scheme: keep the slashes, judge the rest.
+            output[written++] = '/';
+            output[written++] = '/';
+            return MaskSegment(segment[2..], output, written);
+        }
+
+        if (!IsVariable(segment))
+        {
+            segment.CopyTo(output[written..]);
+            return written + segment.Length;
+        }
+
+        var lead = 0;
+        while (lead < segment.Length && segment[lead] == '.')
+        {
+            output[written++] = '.';
+            lead++;
+        }
+
+        var trail = segment.Length;
+        while (trail > lead && segment[trail - 1] == '.')
+        {
+            trail--;
+        }
+
+        Variable.CopyTo(output[written..]);
+        written += 3;
+        for (var k = trail; k < segment.Length; k++)
+        {
+            output[written++] = '.';
+        }
+
+        return written;
+    }
+
+    /// <summary>Whether a segment (a token part between delimiters) is a variable part.</summary>
+    internal static bool IsVariable(ReadOnlySpan<char> segment)
+    {
+        var digits = 0;
+        var letters = 0;
+        var slashes = 0;
+        var lastDigit = -1;
+        for (var i = 0; i < segment.Length; i++)
+        {
+            var c = segment[i];
+            if (char.IsAsciiDigit(c))
+            {
+                digits++;
+                lastDigit = i;
+            }
+            else if (char.IsAsciiLetter(c))
+            {
+                letters++;
+            }
+            else if (c == '/')
+            {
+                slashes++;
+            }
+        }
+
+        if (digits == 0)
+        {
+            // A path: /a/b, or a/b/c with at least two slashes.
+            return (slashes >= 1 && segment[0] == '/' && segment.Length > 1) || slashes >= 2;
+        }
+
+        // A word ending in one digit is a name (ssh2, tty2, HttpServer2), not a value.
+        return !(digits == 1 && lastDigit == segment.Length - 1 && letters == segment.Length - 1 && letters >= 2);
+    }
+
+    private static bool IsDelimiter(char c) => c switch
+    {
+        ':' or '=' or ',' or '(' or ')' or '[' or ']' or '{' or '}' or ';' or '"' or '\'' or '|' or '#' or '@' => true,
+        _ => false,
+    };
+}
