@@ -116,6 +116,26 @@ internal static class LogMasker
             return written + segment.Length;
         }
 
+        // A word joined to a number by dots or dashes keeps the word: core.1234, node-17, instruction......0.
+        var word = 0;
+        while (word < segment.Length && char.IsAsciiLetter(segment[word]))
+        {
+            word++;
+        }
+
+        var joint = word;
+        while (joint < segment.Length && segment[joint] is '.' or '-')
+        {
+            joint++;
+        }
+
+        if (word > 0 && joint > word && joint < segment.Length && char.IsAsciiDigit(segment[joint]))
+        {
+            segment[..joint].CopyTo(output[written..]);
+            written += joint;
+            segment = segment[joint..];
+        }
+
         var lead = 0;
         while (lead < segment.Length && segment[lead] == '.')
         {

@@ -10,13 +10,13 @@ public sealed class LogTemplateMinerOptions
     /// Share of a template's constant tokens a line must repeat to join it, from 0 to 1. Default 0.5: lines of one
     /// template after masking repeat almost all constants; two different messages of equal length rarely share half.
     /// </summary>
-    public double SimilarityThreshold { get; set; } = 0.5;
+    public double SimilarityThreshold { get; set; } = 0.6;
 
     /// <summary>
     /// Leading tokens that must match exactly (after masking) before similarity is tried. Default 1: the first word
     /// of a message is nearly always constant, and a second one often is not.
     /// </summary>
-    public int PrefixTokens { get; set; } = 1;
+    public int PrefixTokens { get; set; } = 2;
 
     /// <summary>
     /// Cap on templates per service. Default 5,000: real services have hundreds; when reached, the least recently

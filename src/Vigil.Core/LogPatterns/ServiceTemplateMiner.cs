@@ -15,6 +15,9 @@ internal sealed class ServiceTemplateMiner
     private readonly Dictionary<string, int> _tokenIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _tokenLookup;
     private readonly List<string?> _tokens = [LogMasker.Variable];
+
+    // Per token id: whether the token holds a masked variable (uid=<*>), so it is weak evidence of a template.
+    private readonly List<bool> _tokenMasked = [true];
     private readonly Dictionary<LeafKey, List<Template>> _leaves = [];
     private readonly Dictionary<long, Template> _byId = [];
     private readonly Dictionary<long, long> _aliases = [];
@@ -103,6 +106,8 @@ internal sealed class ServiceTemplateMiner
             var tokens = template.Tokens;
             var same = 0;
             var constants = 0;
+            var maskedSame = 0;
+            var masked = 0;
             for (var i = 0; i < tokens.Length; i++)
             {
                 var t = tokens[i];
@@ -111,16 +116,22 @@ internal sealed class ServiceTemplateMiner
                     continue;
                 }
 
-                constants++;
-                if (t == line[i])
+                if (_tokenMasked[t])
                 {
-                    same++;
+                    masked++;
+                    maskedSame += t == line[i] || MatchesPattern(t, i) ? 1 : 0;
+                }
+                else
+                {
+                    constants++;
+                    same += t == line[i] ? 1 : 0;
                 }
             }
 
-            // Variable-aware similarity: only the template's constant tokens are compared, since a variable position
-            // matches anything. A template of variables only matches any line of its length and prefix.
-            var score = constants == 0 ? 1.0 : (double)same / constants;
+            // Variable-aware similarity: a variable position matches anything, and tokens holding a masked variable
+            // (uid=<*>, <*>:<*>) are only weak evidence, counted when a template has no plain words at all.
+            var score = constants > 0 ? (double)same / constants : masked > 0 ? (double)maskedSame / masked : 1.0;
+            constants += masked;
             var variables = tokens.Length - constants;
             if (score > bestScore || (score == bestScore && variables > bestVariables))
             {
@@ -177,22 +188,30 @@ internal sealed class ServiceTemplateMiner
         var text = token.ToString();
         id = _tokens.Count;
         _tokens.Add(text);
+        _tokenMasked.Add(text.Contains(LogMasker.Variable, StringComparison.Ordinal));
         _tokenIds[text] = id;
         return id;
     }
 
-    /// <summary>Turns the template's tokens that differ from the line into variables; true when any changed.</summary>
-    private static bool Generalise(Template template, ReadOnlySpan<int> line)
+    /// <summary>
+    /// Widens the template where it differs from the line; true when any token changed. A differing token keeps the
+    /// parts both share up to a delimiter (<c>rhost=a</c> and <c>rhost=b</c> give <c>rhost=&lt;*&gt;</c>); with
+    /// nothing shared it becomes <c>&lt;*&gt;</c>.
+    /// </summary>
+    private bool Generalise(Template template, ReadOnlySpan<int> line)
     {
         var changed = false;
         var tokens = template.Tokens;
         for (var i = 0; i < tokens.Length; i++)
         {
-            if (tokens[i] != VariableToken && tokens[i] != line[i])
+            var t = tokens[i];
+            if (t == VariableToken || t == line[i] || (_tokenMasked[t] && MatchesPattern(t, i)))
             {
-                tokens[i] = VariableToken;
-                changed = true;
+                continue;
             }
+
+            tokens[i] = SubTokens ? Widen(_tokens[t]!, LineToken(line, i)) : VariableToken;
+            changed = true;
         }
 
         if (changed)
@@ -202,6 +221,78 @@ internal sealed class ServiceTemplateMiner
 
         return changed;
     }
+
+    /// <summary>Experiments only: whether differing tokens keep their shared parts (default true).</summary>
+    internal static bool SubTokens { get; set; } = true;
+
+    private ReadOnlySpan<char> LineToken(ReadOnlySpan<int> line, int i) =>
+        line[i] >= 0 ? _tokens[line[i]].AsSpan() : _masked.AsSpan(_starts[i], _lengths[i]);
+
+    private bool Covers(int[] general, int[] specific)
+    {
+        for (var i = 0; i < general.Length; i++)
+        {
+            var g = general[i];
+            if (g != VariableToken && g != specific[i] && !(_tokenMasked[g] && PatternMatches(_tokens[g], _tokens[specific[i]])))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the line's token <paramref name="i"/> fits the masked template token: same text before its first and after its last variable.</summary>
+    private bool MatchesPattern(int templateToken, int i) =>
+        PatternMatches(_tokens[templateToken], _masked.AsSpan(_starts[i], _lengths[i]));
+
+    private static bool PatternMatches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text)
+    {
+        var first = pattern.IndexOf(LogMasker.Variable);
+        if (first < 0)
+        {
+            return pattern.SequenceEqual(text);
+        }
+
+        var last = pattern.LastIndexOf(LogMasker.Variable) + 3;
+        return text.Length >= first + (pattern.Length - last) + 1 &&
+            text.StartsWith(pattern[..first]) && text.EndsWith(pattern[last..]);
+    }
+
+    private int Widen(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
+    {
+        var max = Math.Min(a.Length, b.Length);
+        var prefix = a.CommonPrefixLength(b);
+        while (prefix > 0 && !IsJoint(a[prefix - 1]))
+        {
+            prefix--;
+        }
+
+        var suffix = 0;
+        while (suffix < max - prefix && a[a.Length - 1 - suffix] == b[b.Length - 1 - suffix])
+        {
+            suffix++;
+        }
+
+        while (suffix > 0 && !IsJoint(a[a.Length - suffix]))
+        {
+            suffix--;
+        }
+
+        if (prefix == 0 && suffix == 0)
+        {
+            return VariableToken;
+        }
+
+        var widened = string.Concat(a[..prefix], LogMasker.Variable, a[(a.Length - suffix)..]);
+        return Intern(widened);
+    }
+
+    private static bool IsJoint(char c) => c switch
+    {
+        ':' or '=' or ',' or '(' or ')' or '[' or ']' or '{' or '}' or ';' or '"' or '\'' or '|' or '#' or '@' or '-' or '_' => true,
+        _ => false,
+    };
 
     /// <summary>
     /// After <paramref name="general"/> gained variables, absorbs every template of its leaf that it now covers (equal
@@ -236,19 +327,6 @@ internal sealed class ServiceTemplateMiner
         }
 
         return general;
-    }
-
-    private static bool Covers(int[] general, int[] specific)
-    {
-        for (var i = 0; i < general.Length; i++)
-        {
-            if (general[i] != VariableToken && general[i] != specific[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private void AddAlias(long absorbed, long survivor)
@@ -301,8 +379,10 @@ internal sealed class ServiceTemplateMiner
     {
         var oldTokens = _tokens.ToArray();
         _tokens.Clear();
+        _tokenMasked.Clear();
         _tokenIds.Clear();
         _tokens.Add(LogMasker.Variable);
+        _tokenMasked.Add(true);
         _tokenIds[LogMasker.Variable] = VariableToken;
         var templates = _byId.Values.ToList();
         _leaves.Clear();
