@@ -28,9 +28,11 @@ internal static class LoghubBenchCommand
             Hidden = true,
         };
         var prefix = new Option<int?>("--prefix-tokens") { Description = "Experiments only: override the prefix tokens.", Hidden = true };
+        var noMask = new Option<bool>("--no-mask") { Description = "Experiments only: no masking (plain Drain).", Hidden = true };
+        var noWiden = new Option<bool>("--no-widen") { Description = "Experiments only: differing tokens become <*> whole.", Hidden = true };
         var command = new Command("loghub", "Score the log template miner on Loghub datasets: GA, FGA, PA, FTA per dataset and averaged.")
         {
-            data, output, similarity, prefix,
+            data, output, similarity, prefix, noMask, noWiden,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -45,6 +47,8 @@ internal static class LoghubBenchCommand
                 options.PrefixTokens = p;
             }
 
+            options.MaskVariables = !parseResult.GetValue(noMask);
+            options.WidenTokens = !parseResult.GetValue(noWiden);
             var datasets = await LoadAsync(context, parseResult.GetValue(data)!);
             if (datasets is null)
             {

@@ -21,7 +21,7 @@ internal static class LogMasker
     /// Masks <paramref name="body"/> into <paramref name="output"/>, recording each token's start and length there.
     /// Returns the token count (at most <paramref name="maxTokens"/>; the rest of the line joins the last token).
     /// </summary>
-    public static int Mask(ReadOnlySpan<char> body, Span<char> output, Span<int> starts, Span<int> lengths, int maxTokens)
+    public static int Mask(ReadOnlySpan<char> body, Span<char> output, Span<int> starts, Span<int> lengths, int maxTokens, bool mask = true)
     {
         var count = 0;
         var written = 0;
@@ -57,7 +57,16 @@ internal static class LogMasker
             }
 
             starts[count] = written;
-            written = MaskToken(body[i..end], output, written);
+            if (mask)
+            {
+                written = MaskToken(body[i..end], output, written);
+            }
+            else
+            {
+                body[i..end].CopyTo(output[written..]);
+                written += end - i;
+            }
+
             lengths[count] = written - starts[count];
             count++;
             i = end;

@@ -19,6 +19,18 @@ public sealed class LogTemplateMinerOptions
     public int PrefixTokens { get; set; } = 2;
 
     /// <summary>
+    /// Whether variable parts are masked before the search (see LogMasker and README.md). Default true; false gives
+    /// plain Drain behaviour, for comparison only.
+    /// </summary>
+    public bool MaskVariables { get; set; } = true;
+
+    /// <summary>
+    /// Whether a token that differs between a template and a line keeps the parts both share up to a delimiter
+    /// (<c>rhost=a</c>, <c>rhost=b</c> give <c>rhost=&lt;*&gt;</c>) instead of becoming <c>&lt;*&gt;</c> whole. Default true.
+    /// </summary>
+    public bool WidenTokens { get; set; } = true;
+
+    /// <summary>
     /// Cap on templates per service. Default 5,000: real services have hundreds; when reached, the least recently
     /// seen template is evicted and its id then resolves to the <see cref="TemplateId.Overflow"/> template.
     /// </summary>

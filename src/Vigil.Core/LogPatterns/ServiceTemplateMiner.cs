@@ -59,7 +59,7 @@ internal sealed class ServiceTemplateMiner
             body = body[.._options.MaxBodyLength];
         }
 
-        var n = LogMasker.Mask(body, _masked, _starts, _lengths, _options.MaxTokens);
+        var n = LogMasker.Mask(body, _masked, _starts, _lengths, _options.MaxTokens, _options.MaskVariables);
         for (var i = 0; i < n; i++)
         {
             // Tokens not yet in the table get distinct negative ids: they equal nothing in any template.
@@ -67,7 +67,7 @@ internal sealed class ServiceTemplateMiner
         }
 
         var line = _ids.AsSpan(0, n);
-        var key = KeyOf(line);
+        var key = KeyOf(line, fromLine: true);
         Template? best = null;
         if (_leaves.TryGetValue(key, out var leaf))
         {
@@ -89,11 +89,27 @@ internal sealed class ServiceTemplateMiner
         return new TemplateMatch(new TemplateId(best.Id), IsNew: false);
     }
 
-    private LeafKey KeyOf(ReadOnlySpan<int> line)
+    private LeafKey KeyOf(ReadOnlySpan<int> line, bool fromLine = false) =>
+        new(line.Length, Prefix(line, 0, fromLine), Prefix(line, 1, fromLine));
+
+    private int Prefix(ReadOnlySpan<int> line, int k, bool fromLine)
     {
-        var p0 = _options.PrefixTokens > 0 && line.Length > 0 ? Math.Max(line[0], -1) : VariableToken;
-        var p1 = _options.PrefixTokens > 1 && line.Length > 1 ? Math.Max(line[1], -1) : VariableToken;
-        return new LeafKey(line.Length, p0, p1);
+        if (_options.PrefixTokens <= k || line.Length <= k)
+        {
+            return VariableToken;
+        }
+
+        if (!_options.MaskVariables)
+        {
+            // Without masking, Drain's own rule: a prefix token with a digit descends the variable branch.
+            var text = fromLine ? _masked.AsSpan(_starts[k], _lengths[k]) : _tokens[line[k]].AsSpan();
+            if (text.IndexOfAnyInRange('0', '9') >= 0)
+            {
+                return VariableToken;
+            }
+        }
+
+        return Math.Max(line[k], -1);
     }
 
     private Template? FindBest(List<Template> leaf, ReadOnlySpan<int> line)
@@ -210,7 +226,7 @@ internal sealed class ServiceTemplateMiner
                 continue;
             }
 
-            tokens[i] = SubTokens ? Widen(_tokens[t]!, LineToken(line, i)) : VariableToken;
+            tokens[i] = _options.WidenTokens ? Widen(_tokens[t]!, LineToken(line, i)) : VariableToken;
             changed = true;
         }
 
@@ -221,9 +237,6 @@ internal sealed class ServiceTemplateMiner
 
         return changed;
     }
-
-    /// <summary>Experiments only: whether differing tokens keep their shared parts (default true).</summary>
-    internal static bool SubTokens { get; set; } = true;
 
     private ReadOnlySpan<char> LineToken(ReadOnlySpan<int> line, int i) =>
         line[i] >= 0 ? _tokens[line[i]].AsSpan() : _masked.AsSpan(_starts[i], _lengths[i]);
