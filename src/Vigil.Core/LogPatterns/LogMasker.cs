@@ -6,8 +6,10 @@ namespace Vigil.Core.LogPatterns;
 /// delimiters <c>: = , ( ) [ ] { } ; " ' | # @</c>; a segment is variable when it holds a digit (numbers, ids, hex,
 /// IPs, UUIDs, durations such as <c>250ms</c>, block ids such as <c>blk_-123</c>), except a word ending in one
 /// digit (<c>ssh2</c>, <c>tty2</c>), or when it is a path (<c>/a/b</c>). Dots around a variable stay
-/// (<c>......0</c> becomes <c>......&lt;*&gt;</c>, <c>port 80.</c> becomes <c>port &lt;*&gt;.</c>); the
-/// <c>//</c> after a URL scheme stays (<c>hdfs://h1:9000</c> becomes <c>hdfs://&lt;*&gt;:&lt;*&gt;</c>).
+/// (<c>......0</c> becomes <c>......&lt;*&gt;</c>, <c>port 80.</c> becomes <c>port &lt;*&gt;.</c>), and so does a
+/// word joined to a number by dots or dashes (<c>core.12</c> becomes <c>core.&lt;*&gt;</c>). A URL keeps its scheme
+/// and the rest is one variable (<c>hdfs://h1:9000/x</c> becomes <c>hdfs://&lt;*&gt;</c>); <c>host/10.0.0.1</c> is two
+/// variables; an abbreviated size unit joins its number (<c>4.0 KB,</c> becomes <c>&lt;*&gt;,</c>).
 /// </summary>
 internal static class LogMasker
 {
@@ -70,9 +72,55 @@ internal static class LogMasker
             lengths[count] = written - starts[count];
             count++;
             i = end;
+            if (mask && lengths[count - 1] == 3 && UnitAfter(body, i) is var (unitEnd, punctuation) && unitEnd > 0)
+            {
+                // A size unit after a number is part of the value: "4.0 KB," is one variable, "<*>,".
+                body.Slice(unitEnd - punctuation, punctuation).CopyTo(output[written..]);
+                written += punctuation;
+                lengths[count - 1] += punctuation;
+                i = unitEnd;
+            }
         }
 
         return count;
+    }
+
+    // Abbreviated size units, printed apart from their number ("4.0 KB"). Spelled-out units ("12 bytes", "took 5 ms")
+    // stay words: the Loghub conventions keep them, and they read as part of the message.
+    private static readonly string[] Units = ["B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB"];
+
+    /// <summary>If a unit token follows at <paramref name="i"/>, where it ends and how many punctuation characters close it.</summary>
+    private static (int End, int Punctuation) UnitAfter(ReadOnlySpan<char> body, int i)
+    {
+        var start = i;
+        while (start < body.Length && body[start] == ' ')
+        {
+            start++;
+        }
+
+        var end = start;
+        while (end < body.Length && !char.IsWhiteSpace(body[end]))
+        {
+            end++;
+        }
+
+        var word = body[start..end];
+        var punctuation = 0;
+        while (punctuation < word.Length && word[word.Length - 1 - punctuation] is ',' or ')' or ';' or ']' or '.')
+        {
+            punctuation++;
+        }
+
+        var unit = word[..^punctuation];
+        foreach (var candidate in Units)
+        {
+            if (unit.SequenceEqual(candidate))
+            {
+                return (end, punctuation);
+            }
+        }
+
+        return (0, 0);
     }
 
     private static int MaskToken(ReadOnlySpan<char> token, Span<char> output, int written)
@@ -81,6 +129,30 @@ internal static class LogMasker
         {
             Variable.CopyTo(output[written..]);
             return written + 3;
+        }
+
+        var scheme = token.IndexOf("://");
+        if (scheme > 0)
+        {
+            // A URL: the scheme stays, everything after "://" up to closing punctuation is one variable.
+            written = MaskToken(token[..scheme], output, written);
+            "://".CopyTo(output[written..]);
+            written += 3;
+            var rest = token[(scheme + 3)..];
+            var close = rest.Length;
+            while (close > 0 && rest[close - 1] is ']' or ')' or '}' or ',' or ';' or '\'' or '"' or '.')
+            {
+                close--;
+            }
+
+            if (close > 0)
+            {
+                Variable.CopyTo(output[written..]);
+                written += 3;
+            }
+
+            rest[close..].CopyTo(output[written..]);
+            return written + (rest.Length - close);
         }
 
         var segmentStart = 0;
@@ -117,6 +189,15 @@ internal static class LogMasker
             output[written++] = '/';
             output[written++] = '/';
             return MaskSegment(segment[2..], output, written);
+        }
+
+        var slash = segment.IndexOf('/');
+        if (slash > 0 && slash < segment.Length - 1 && segment[(slash + 1)..].IndexOf('/') < 0 && IsVariable(segment))
+        {
+            // host/address, as Java prints a socket address: two values.
+            written = MaskSegment(segment[..slash], output, written);
+            output[written++] = '/';
+            return MaskSegment(segment[(slash + 1)..], output, written);
         }
 
         if (!IsVariable(segment))
