@@ -101,6 +101,15 @@ public sealed class LogTemplateMiner
         }
     }
 
+    internal int TokenTableRebuilds(string service)
+    {
+        var miner = _services[service];
+        lock (miner)
+        {
+            return miner.TokenTableRebuilds;
+        }
+    }
+
     internal int TokenTableSize(string service)
     {
         var miner = _services[service];

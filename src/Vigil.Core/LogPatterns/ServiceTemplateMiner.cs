@@ -167,10 +167,11 @@ internal sealed class ServiceTemplateMiner
             Evict(_oldest!);
         }
 
+        // Looked up again by text: the eviction above may have rebuilt the token table, renumbering the line's ids.
         var tokens = new int[line.Length];
         for (var i = 0; i < line.Length; i++)
         {
-            tokens[i] = line[i] >= 0 ? line[i] : Intern(_masked.AsSpan(_starts[i], _lengths[i]));
+            tokens[i] = Intern(_masked.AsSpan(_starts[i], _lengths[i]));
         }
 
         // Interning may have created the prefix tokens: key the leaf by the final ids.
@@ -388,8 +389,12 @@ internal sealed class ServiceTemplateMiner
         Unlink(template);
     }
 
+    /// <summary>How often the token table was rebuilt (for tests).</summary>
+    public int TokenTableRebuilds { get; private set; }
+
     private void RebuildTokenTable()
     {
+        TokenTableRebuilds++;
         var oldTokens = _tokens.ToArray();
         _tokens.Clear();
         _tokenMasked.Clear();
@@ -575,6 +580,12 @@ internal sealed class ServiceTemplateMiner
                 throw new InvalidDataException($"Template {k} has an invalid id ({id}) or token count ({length}).");
             }
 
+            if (_byId.Count >= _options.MaxTemplatesPerService)
+            {
+                // Before interning this template's tokens: eviction may rebuild the token table.
+                Evict(_oldest!);
+            }
+
             var tokens = new int[length];
             for (var i = 0; i < length; i++)
             {
@@ -586,11 +597,6 @@ internal sealed class ServiceTemplateMiner
             for (var a = 0; a < aliases; a++)
             {
                 template.Aliases.Add(reader.ReadInt64());
-            }
-
-            if (_byId.Count >= _options.MaxTemplatesPerService)
-            {
-                Evict(_oldest!);
             }
 
             Add(template);

@@ -114,16 +114,29 @@ public sealed class LogTemplateMinerTests
         var random = new Random(seed);
         var options = new LogTemplateMinerOptions { MaxTemplatesPerService = 200, MaxAliasesPerService = 100 };
         var miner = new LogTemplateMiner(options);
+        var vocabulary = Enumerable.Range(0, 12_000).Select(_ => RandomWord(random)).ToArray();
         var firstIds = new List<TemplateId>();
+        var lineOf = new Dictionary<TemplateId, string>();
+        var lastRebuilds = 0;
         var maxTokenTable = 0;
         for (var i = 0; i < 50_000; i++)
         {
-            // Random words (no digits, so masking cannot fold them), random lengths: every line is its own template.
-            var words = Enumerable.Range(0, random.Next(2, 9)).Select(_ => RandomWord(random));
-            var match = miner.Match(Service, string.Join(' ', words));
+            // Random words (no digits, so masking cannot fold them) from a vocabulary, so lines reuse known tokens;
+            // random lengths and leading words: nearly every line is its own template.
+            var line = string.Join(' ', Enumerable.Range(0, random.Next(2, 9)).Select(_ => vocabulary[random.Next(vocabulary.Length)]));
+            var match = miner.Match(Service, line);
             if (i < 10)
             {
                 firstIds.Add(match.Id);
+            }
+
+            lineOf[match.Id] = line;
+            var rebuilds = miner.TokenTableRebuilds(Service);
+            if (rebuilds != lastRebuilds)
+            {
+                // The table was rebuilt while this line's template was being created: it must still read as the line.
+                Assert.Equal(line, miner.GetTemplate(Service, match.Id)?.Template);
+                lastRebuilds = rebuilds;
             }
 
             Assert.True(miner.TemplateCount(Service) <= 200, $"seed {seed}: {miner.TemplateCount(Service)} templates after line {i}");
@@ -131,6 +144,13 @@ public sealed class LogTemplateMinerTests
         }
 
         Assert.Equal(200, miner.TemplateCount(Service));
+        // Evictions rebuilt the token table; the surviving templates still read as their lines.
+        Assert.True(miner.TokenTableRebuilds(Service) > 0, $"seed {seed}: the token table was never rebuilt");
+        foreach (var template in miner.GetTemplates(Service).Where(t => t.Count == 1))
+        {
+            Assert.Equal(lineOf[template.Id], template.Template);
+        }
+
         Assert.True(maxTokenTable < 1024 + (4 * 200 * 8) + 8, $"seed {seed}: token table grew to {maxTokenTable}");
         // Evicted templates resolve to the overflow template, which counts their lines.
         Assert.Equal(TemplateId.Overflow, miner.Resolve(Service, firstIds[0]));
@@ -169,6 +189,43 @@ public sealed class LogTemplateMinerTests
         {
             Assert.Equal(expected, result);
         }
+    }
+
+    [Fact]
+    public void Match_RandomBytesAndOddLines_NeverThrowAndRepeatTheirId()
+    {
+        const int seed = 4242;
+        var random = new Random(seed);
+        const string alphabet = "ab0 9:=,()[]{};\"'|#@/.-_<*>\t\nµ漢\u0000KB://";
+        var options = new LogTemplateMinerOptions { MaxBodyLength = 200, MaxTokens = 16, MaxTemplatesPerService = 50 };
+        var miner = new LogTemplateMiner(options);
+        string[] odd = ["", " ", "<*>", "://", "1 KB", "KB", new string('9', 1000), string.Join(' ', Enumerable.Repeat("x", 500)), "a://b]", "......"];
+        var lines = odd.Concat(Enumerable.Range(0, 3000).Select(_ =>
+            new string(Enumerable.Range(0, random.Next(0, 300)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray())));
+        foreach (var line in lines)
+        {
+            var first = miner.Match(Service, line).Id;
+            var again = miner.Match(Service, line).Id;
+            Assert.True(miner.Resolve(Service, first) == miner.Resolve(Service, again), $"seed {seed}: '{line}' matched two templates");
+        }
+
+        Assert.True(miner.TemplateCount(Service) <= 50);
+    }
+
+    [Fact]
+    public void Load_WithSmallerCap_KeepsTheMostRecentTemplates()
+    {
+        var miner = new LogTemplateMiner();
+        var ids = new[] { "alpha one", "beta two three", "gamma four five six", "delta seven" }.Select(l => miner.Match(Service, l).Id).ToArray();
+        using var stream = new MemoryStream();
+        miner.Save(stream);
+        stream.Position = 0;
+
+        var loaded = LogTemplateMiner.Load(stream, new LogTemplateMinerOptions { MaxTemplatesPerService = 2 });
+
+        Assert.Equal(["gamma four five six", "delta seven"], loaded.GetTemplates(Service).Select(t => t.Template));
+        Assert.Equal(TemplateId.Overflow, loaded.Resolve(Service, ids[0]));
+        Assert.Equal(ids[3], loaded.Resolve(Service, ids[3]));
     }
 
     [Fact]
