@@ -11,6 +11,9 @@ internal sealed class ServiceTemplateMiner
 {
     private const int VariableToken = 0;
 
+    /// <summary>Most absorbed ids listed on one template. 1,000: listing more helps nobody, and it must be bounded.</summary>
+    private const int MaxAliasesPerTemplate = 1_000;
+
     private readonly LogTemplateMinerOptions _options;
     private readonly Dictionary<string, int> _tokenIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _tokenLookup;
@@ -332,6 +335,11 @@ internal sealed class ServiceTemplateMiner
             survivor.Count += absorbed.Count;
             survivor.Aliases.AddRange(absorbed.Aliases);
             survivor.Aliases.Add(absorbed.Id);
+            if (survivor.Aliases.Count > MaxAliasesPerTemplate)
+            {
+                // The listing keeps the newest; older absorbed ids still resolve through the alias map.
+                survivor.Aliases.RemoveRange(0, survivor.Aliases.Count - MaxAliasesPerTemplate);
+            }
             absorbed.Aliases.Clear();
             Remove(absorbed);
             AddAlias(absorbed.Id, survivor.Id);
@@ -357,6 +365,16 @@ internal sealed class ServiceTemplateMiner
 
         _aliases[absorbed] = survivor;
         _aliasOrder.Enqueue(absorbed);
+        if (_aliasOrder.Count > (2 * _options.MaxAliasesPerService) + 16)
+        {
+            // Evictions drop aliases from the map but not from the queue: compact it so it stays bounded too.
+            var live = _aliasOrder.Where(_aliases.ContainsKey).ToList();
+            _aliasOrder.Clear();
+            foreach (var id in live)
+            {
+                _aliasOrder.Enqueue(id);
+            }
+        }
     }
 
     private void Evict(Template template)
