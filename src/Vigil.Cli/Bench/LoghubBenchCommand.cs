@@ -58,7 +58,19 @@ internal static class LoghubBenchCommand
             var outDir = parseResult.GetValue(output);
             if (outDir is not null)
             {
-                Directory.CreateDirectory(outDir);
+                try
+                {
+                    Directory.CreateDirectory(outDir);
+                    // Fail before mining, not after, when the directory cannot be written.
+                    var probe = Path.Combine(outDir, ".vigil-write-test");
+                    await File.WriteAllTextAsync(probe, "", cancellationToken);
+                    File.Delete(probe);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    await context.Error.WriteLineAsync($"error: cannot write predictions to '{outDir}': {e.Message}");
+                    return ExitCodes.Usage;
+                }
             }
 
             var table = new Table("DATASET", "LINES", "TEMPLATES", "GA", "FGA", "PA", "FTA", "LINES/S");
@@ -107,11 +119,16 @@ internal static class LoghubBenchCommand
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var datasets = await LoadAsync(context, parseResult.GetValue(data)!);
             var total = parseResult.GetValue(lines);
-            if (datasets is null || total < 1)
+            if (total < 1)
             {
-                await context.Error.WriteLineAsync(total < 1 ? "error: --lines must be at least 1." : "");
+                await context.Error.WriteLineAsync("error: --lines must be at least 1.");
+                return ExitCodes.Usage;
+            }
+
+            var datasets = await LoadAsync(context, parseResult.GetValue(data)!);
+            if (datasets is null)
+            {
                 return ExitCodes.Usage;
             }
 
