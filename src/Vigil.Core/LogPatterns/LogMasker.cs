@@ -3,10 +3,11 @@ namespace Vigil.Core.LogPatterns;
 /// <summary>
 /// Splits a log body into whitespace-separated tokens and masks their variable parts with <c>&lt;*&gt;</c> before any
 /// template matching (the display rule is in README.md in this folder). A token is cut into segments at the
-/// delimiters <c>: = , ( ) [ ] { } ; " ' | # @</c>; a segment is variable when it holds a digit (numbers, ids, hex,
+/// delimiters <c>: = , ( ) [ ] { } ; " ' | #</c>; a segment is variable when it holds a digit (numbers, ids, hex,
 /// IPs, UUIDs, durations such as <c>250ms</c>, block ids such as <c>blk_-123</c>), except a word ending in one
 /// digit (<c>ssh2</c>, <c>tty2</c>), or when it is a path (<c>/a/b</c>). Dots around a variable stay
-/// (<c>......0</c> becomes <c>......&lt;*&gt;</c>, <c>port 80.</c> becomes <c>port &lt;*&gt;.</c>), and so does a
+/// (<c>......0</c> becomes <c>......&lt;*&gt;</c>; <c>port 80.</c> at the end of a line or before a capital becomes
+/// <c>port &lt;*&gt;.</c>), and so does a
 /// word joined to a number by dots or dashes (<c>core.12</c> becomes <c>core.&lt;*&gt;</c>). A URL keeps its scheme
 /// and the rest is one variable (<c>hdfs://h1:9000/x</c> becomes <c>hdfs://&lt;*&gt;</c>); <c>host/10.0.0.1</c> is two
 /// variables; an abbreviated size unit joins its number (<c>4.0 KB,</c> becomes <c>&lt;*&gt;,</c>).
@@ -28,6 +29,7 @@ internal static class LogMasker
         var count = 0;
         var written = 0;
         var i = 0;
+        var contentEnd = body.TrimEnd().Length;
         while (i < body.Length)
         {
             while (i < body.Length && char.IsWhiteSpace(body[i]))
@@ -61,7 +63,7 @@ internal static class LogMasker
             starts[count] = written;
             if (mask)
             {
-                written = MaskToken(body[i..end], output, written);
+                written = MaskToken(body[i..end], output, written, atSentenceEnd: end >= contentEnd || NextStartsUpper(body, end));
             }
             else
             {
@@ -123,7 +125,17 @@ internal static class LogMasker
         return (0, 0);
     }
 
-    private static int MaskToken(ReadOnlySpan<char> token, Span<char> output, int written)
+    private static bool NextStartsUpper(ReadOnlySpan<char> body, int i)
+    {
+        while (i < body.Length && char.IsWhiteSpace(body[i]))
+        {
+            i++;
+        }
+
+        return i < body.Length && char.IsUpper(body[i]);
+    }
+
+    private static int MaskToken(ReadOnlySpan<char> token, Span<char> output, int written, bool atSentenceEnd = false)
     {
         if (token.Length == 3 && token.SequenceEqual(Variable))
         {
@@ -163,7 +175,7 @@ internal static class LogMasker
                 continue;
             }
 
-            written = MaskSegment(token[segmentStart..i], output, written);
+            written = MaskSegment(token[segmentStart..i], output, written, keepTrailingDots: atSentenceEnd && i == token.Length);
             if (i < token.Length)
             {
                 var c = token[i];
@@ -176,7 +188,7 @@ internal static class LogMasker
         return written;
     }
 
-    private static int MaskSegment(ReadOnlySpan<char> segment, Span<char> output, int written)
+    private static int MaskSegment(ReadOnlySpan<char> segment, Span<char> output, int written, bool keepTrailingDots = false)
     {
         if (segment.IsEmpty)
         {
@@ -188,7 +200,7 @@ internal static class LogMasker
             // The rest of a URL after its scheme: keep the slashes, judge the rest.
             output[written++] = '/';
             output[written++] = '/';
-            return MaskSegment(segment[2..], output, written);
+            return MaskSegment(segment[2..], output, written, keepTrailingDots);
         }
 
         var slash = segment.IndexOf('/');
@@ -197,7 +209,7 @@ internal static class LogMasker
             // host/address, as Java prints a socket address: two values.
             written = MaskSegment(segment[..slash], output, written);
             output[written++] = '/';
-            return MaskSegment(segment[(slash + 1)..], output, written);
+            return MaskSegment(segment[(slash + 1)..], output, written, keepTrailingDots);
         }
 
         if (!IsVariable(segment))
@@ -233,8 +245,10 @@ internal static class LogMasker
             lead++;
         }
 
+        // Dots after a value end a sentence at the end of the line ("port 80.") or before a capital ("host:80. Already
+        // tried"); elsewhere they belong to the value (a path "part-0001." before another field).
         var trail = segment.Length;
-        while (trail > lead && segment[trail - 1] == '.')
+        while (keepTrailingDots && trail > lead && segment[trail - 1] == '.')
         {
             trail--;
         }
@@ -286,7 +300,7 @@ internal static class LogMasker
 
     private static bool IsDelimiter(char c) => c switch
     {
-        ':' or '=' or ',' or '(' or ')' or '[' or ']' or '{' or '}' or ';' or '"' or '\'' or '|' or '#' or '@' => true,
+        ':' or '=' or ',' or '(' or ')' or '[' or ']' or '{' or '}' or ';' or '"' or '\'' or '|' or '#' => true,
         _ => false,
     };
 }

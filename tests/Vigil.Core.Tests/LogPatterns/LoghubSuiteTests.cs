@@ -29,7 +29,7 @@ public sealed class LoghubSuiteTests
         Assert.True(ga >= 0.90, $"average GA below 0.90: {summary}");
         Assert.True(pa >= 0.50, $"average PA below 0.50: {summary}");
         // The floor reached when this test was written (rounded down to 2 decimals): guards against regressions.
-        Assert.True(ga >= 0.92 && fga >= 0.90 && pa >= 0.86 && fta >= 0.78, $"below the reached floor (GA 0.92, FGA 0.90, PA 0.86, FTA 0.78): {summary}");
+        Assert.True(ga >= 0.92 && fga >= 0.90 && pa >= 0.87 && fta >= 0.79, $"below the reached floor (GA 0.92, FGA 0.90, PA 0.87, FTA 0.79): {summary}");
     }
 
     private static string FindLoghub()
