@@ -169,7 +169,13 @@ public sealed class LogTemplateMiner
             for (var i = 0; i < count; i++)
             {
                 var name = reader.ReadString();
-                miner.For(name).Read(reader);
+                var service = new ServiceTemplateMiner(miner._options);
+                service.Read(reader);
+                // Services beyond MaxServices (when loading with a smaller cap) are read past and dropped.
+                if (miner._services.Count < miner._options.MaxServices && !miner._services.TryAdd(name, service))
+                {
+                    throw new InvalidDataException($"Service '{name}' appears twice in the log template state.");
+                }
             }
         }
         catch (EndOfStreamException e)

@@ -593,9 +593,9 @@ internal sealed class ServiceTemplateMiner
             var id = reader.ReadInt64();
             var matched = reader.ReadInt64();
             var length = reader.ReadInt32();
-            if (length < 0 || length > _options.MaxTokens || id <= 0 || id >= _nextId)
+            if (length < 0 || length > _options.MaxTokens || id <= 0 || id >= _nextId || _byId.ContainsKey(id))
             {
-                throw new InvalidDataException($"Template {k} has an invalid id ({id}) or token count ({length}).");
+                throw new InvalidDataException($"Template {k} has an invalid or repeated id ({id}) or token count ({length}).");
             }
 
             if (_byId.Count >= _options.MaxTemplatesPerService)
