@@ -1,0 +1,71 @@
+namespace Vigil.Core.Anomalies;
+
+/// <summary>
+/// The settings of <see cref="AnomalyDetector"/>. One configuration serves every series: the defaults are the ones
+/// measured on NAB (docs/benchmarks.md) and are not meant to be tuned per series.
+/// </summary>
+public sealed record AnomalyDetectorOptions
+{
+    /// <summary>The defaults every watched series uses.</summary>
+    public static AnomalyDetectorOptions Default { get; } = new();
+
+    /// <summary>Points observed before any score above 0 is given (the warm-up). Default 150.</summary>
+    public int WarmupPoints { get; init; } = 150;
+
+    /// <summary>Time constant of the level (the slow baseline), in points. Default 300.</summary>
+    public double LevelPoints { get; init; } = 300;
+
+    /// <summary>Time constant of the spread estimates, in points. Default 300.</summary>
+    public double SpreadPoints { get; init; } = 300;
+
+    /// <summary>How many updates a seasonal bucket needs before it can explain a value. Default 3.</summary>
+    public int SeasonalMinimumUpdates { get; init; } = 3;
+
+    /// <summary>Learning rate of the seasonal profiles (per update of a bucket). Default 0.1.</summary>
+    public double SeasonalRate { get; init; } = 0.1;
+
+    /// <summary>Weight of the difference z-score against the level z-score. Default 1.</summary>
+    public double DifferenceWeight { get; init; } = 1.0;
+
+    /// <summary>Deviations beyond this many spreads are clipped before they update the statistics (robustness). Default 4.</summary>
+    public double ClipSpreads { get; init; } = 4.0;
+
+    /// <summary>Consecutive points on the same side beyond <see cref="ShiftSpreads"/> that mean the level shifted. Default 12.</summary>
+    public int ShiftPoints { get; init; } = 12;
+
+    /// <summary>How far (in spreads) a point must lie from the level to count towards a level shift. Default 3.</summary>
+    public double ShiftSpreads { get; init; } = 3.0;
+
+    /// <summary>A gap longer than this many typical intervals restarts the difference model. Default 10.</summary>
+    public double GapIntervals { get; init; } = 10.0;
+
+    /// <summary>The z-score at which the detector raises an alarm; after one, scores are held below it for <see cref="SuppressPoints"/> points. Default 8.</summary>
+    public double AlarmZ { get; init; } = 8.0;
+
+    /// <summary>Points after an alarm during which no new alarm is raised. Default 0 (off).</summary>
+    public int SuppressPoints { get; init; }
+
+    /// <summary>Relative floor of every spread, as a share of the level's magnitude, so constant series do not divide by zero. Default 0.001.</summary>
+    public double RelativeSpreadFloor { get; init; } = 0.001;
+
+    /// <summary>Whether the final score is the surprise relative to the series' own history of surprise. Default true.</summary>
+    public bool UseLikelihood { get; init; } = true;
+
+    /// <summary>Time constant of the short-term surprise average, in points. Default 1 (none).</summary>
+    public double ShortPoints { get; init; } = 1;
+
+    /// <summary>Time constant of the surprise history, in points. Default 2000.</summary>
+    public double HistoryPoints { get; init; } = 2000;
+
+    /// <summary>Floor of the surprise history's standard deviation. Default 0.1.</summary>
+    public double MinimumSurpriseSpread { get; init; } = 0.1;
+
+    /// <summary>Time constant of the decaying maximum of surprise, in points; 0 turns the novelty ratio off. Default 0.</summary>
+    public double RecordPoints { get; init; }
+
+    /// <summary>Floor of the decaying maximum of surprise. Default 1.</summary>
+    public double RecordFloor { get; init; } = 1;
+
+    /// <summary>Whether a change the seasonal profile explains is not scored as a spike. Default true.</summary>
+    public bool SeasonalDifference { get; init; } = true;
+}
