@@ -14,8 +14,12 @@ namespace Vigil.Core.Anomalies;
 /// </remarks>
 public sealed class AnomalyDetector
 {
-    /// <summary>The score from which a point is an anomaly: the threshold NAB's sweep chose for the default options.</summary>
-    public const double DefaultThreshold = 0.5;
+    /// <summary>
+    /// The score from which a point is an anomaly with the default options: the threshold NAB's sweep chose (the same
+    /// for all three profiles) on the 35-file development corpus, `vigil bench nab` (docs/benchmarks.md). It sits just
+    /// above the hold level (a held score is below 0.5), so only alarms with z of about 2.03 or more count.
+    /// </summary>
+    public const double DefaultThreshold = 0.504347337589214;
 
     private const long HourMs = 3_600_000;
     private const long DayBucketMs = 24 * HourMs / AnomalyDetectorState.DayBuckets;
@@ -135,14 +139,6 @@ public sealed class AnomalyDetector
         s.SurpriseMean += historyRate * du;
         s.SurpriseVariance += historyRate * ((du * du) - s.SurpriseVariance);
         z = Math.Max(zz, 0);
-        if (o.RecordPoints > 0)
-        {
-            // Novelty: how this surprise compares with the largest of the recent past (a slowly decaying maximum).
-            var record = Math.Max(s.Record, o.RecordFloor);
-            var ratio = z / record;
-            s.Record = Math.Max(s.Record * (1.0 - (1.0 / o.RecordPoints)), z);
-            z = warm ? ratio * o.AlarmZ : 0;
-        }
 
         if (!warm)
         {

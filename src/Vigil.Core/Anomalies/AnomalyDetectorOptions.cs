@@ -12,8 +12,8 @@ public sealed record AnomalyDetectorOptions
     /// <summary>Points observed before any score above 0 is given (the warm-up). Default 150.</summary>
     public int WarmupPoints { get; init; } = 150;
 
-    /// <summary>Time constant of the level (the slow baseline), in points. Default 300.</summary>
-    public double LevelPoints { get; init; } = 300;
+    /// <summary>Time constant of the level (the slow baseline), in points. Default 1000.</summary>
+    public double LevelPoints { get; init; } = 1000;
 
     /// <summary>Time constant of the spread estimates, in points. Default 300.</summary>
     public double SpreadPoints { get; init; } = 300;
@@ -21,17 +21,17 @@ public sealed record AnomalyDetectorOptions
     /// <summary>How many updates a seasonal bucket needs before it can explain a value. Default 3.</summary>
     public int SeasonalMinimumUpdates { get; init; } = 3;
 
-    /// <summary>Learning rate of the seasonal profiles (per update of a bucket). Default 0.1.</summary>
-    public double SeasonalRate { get; init; } = 0.1;
+    /// <summary>Learning rate of the seasonal profiles (per update of a bucket). Default 0.05.</summary>
+    public double SeasonalRate { get; init; } = 0.05;
 
-    /// <summary>Weight of the difference z-score against the level z-score. Default 1.</summary>
-    public double DifferenceWeight { get; init; } = 1.0;
+    /// <summary>Weight of the difference z-score against the level z-score. Default 0.75.</summary>
+    public double DifferenceWeight { get; init; } = 0.75;
 
-    /// <summary>Deviations beyond this many spreads are clipped before they update the statistics (robustness). Default 4.</summary>
-    public double ClipSpreads { get; init; } = 4.0;
+    /// <summary>Deviations beyond this many spreads are clipped before they update the statistics (robustness). Default 6.</summary>
+    public double ClipSpreads { get; init; } = 6.0;
 
-    /// <summary>Consecutive points on the same side beyond <see cref="ShiftSpreads"/> that mean the level shifted. Default 12.</summary>
-    public int ShiftPoints { get; init; } = 12;
+    /// <summary>Consecutive points on the same side beyond <see cref="ShiftSpreads"/> that mean the level shifted. Default 6.</summary>
+    public int ShiftPoints { get; init; } = 6;
 
     /// <summary>How far (in spreads) a point must lie from the level to count towards a level shift. Default 3.</summary>
     public double ShiftSpreads { get; init; } = 3.0;
@@ -39,11 +39,11 @@ public sealed record AnomalyDetectorOptions
     /// <summary>A gap longer than this many typical intervals restarts the difference model. Default 10.</summary>
     public double GapIntervals { get; init; } = 10.0;
 
-    /// <summary>The z-score at which the detector raises an alarm; after one, scores are held below it for <see cref="SuppressPoints"/> points. Default 8.</summary>
-    public double AlarmZ { get; init; } = 8.0;
+    /// <summary>The z-score at which the detector raises an alarm; after one, scores are held below it for <see cref="SuppressPoints"/> points. Default 2.</summary>
+    public double AlarmZ { get; init; } = 2.0;
 
-    /// <summary>Points after an alarm during which no new alarm is raised. Default 0 (off).</summary>
-    public int SuppressPoints { get; init; }
+    /// <summary>Points after an alarm during which no new alarm is raised. Default 100.</summary>
+    public int SuppressPoints { get; init; } = 100;
 
     /// <summary>Relative floor of every spread, as a share of the level's magnitude, so constant series do not divide by zero. Default 0.001.</summary>
     public double RelativeSpreadFloor { get; init; } = 0.001;
@@ -51,21 +51,17 @@ public sealed record AnomalyDetectorOptions
     /// <summary>Whether the final score is the surprise relative to the series' own history of surprise. Default true.</summary>
     public bool UseLikelihood { get; init; } = true;
 
-    /// <summary>Time constant of the short-term surprise average, in points. Default 1 (none).</summary>
-    public double ShortPoints { get; init; } = 1;
+    /// <summary>Time constant of the short-term surprise average, in points. Default 3.</summary>
+    public double ShortPoints { get; init; } = 3;
 
-    /// <summary>Time constant of the surprise history, in points. Default 2000.</summary>
-    public double HistoryPoints { get; init; } = 2000;
+    /// <summary>Time constant of the surprise history, in points. Default 10000.</summary>
+    public double HistoryPoints { get; init; } = 10000;
 
-    /// <summary>Floor of the surprise history's standard deviation. Default 0.1.</summary>
-    public double MinimumSurpriseSpread { get; init; } = 0.1;
+    /// <summary>Floor of the surprise history's standard deviation. Default 0.15.</summary>
+    public double MinimumSurpriseSpread { get; init; } = 0.15;
 
-    /// <summary>Time constant of the decaying maximum of surprise, in points; 0 turns the novelty ratio off. Default 0.</summary>
-    public double RecordPoints { get; init; }
-
-    /// <summary>Floor of the decaying maximum of surprise. Default 1.</summary>
-    public double RecordFloor { get; init; } = 1;
 
     /// <summary>Whether a change the seasonal profile explains is not scored as a spike. Default true.</summary>
     public bool SeasonalDifference { get; init; } = true;
+
 }

@@ -52,9 +52,6 @@ public sealed class AnomalyDetectorState
     /// <summary>Long-term variance of the surprise.</summary>
     public double SurpriseVariance { get; set; }
 
-    /// <summary>The decaying maximum of recent surprise.</summary>
-    public double Record { get; set; }
-
     /// <summary>Points since the last alarm (saturates).</summary>
     public int SinceAlarm { get; set; } = int.MaxValue;
 
