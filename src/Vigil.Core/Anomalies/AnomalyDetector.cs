@@ -7,7 +7,7 @@ namespace Vigil.Core.Anomalies;
 /// </summary>
 /// <remarks>
 /// Parts (docs/decisions/0005-anomaly-detector.md): a robust z-score against a slow baseline; the same against
-/// hour-of-day and hour-of-week profiles of the deviation from the baseline (a value is normal when either the baseline
+/// quarter-hour-of-day and hour-of-week profiles of the deviation from the baseline (a value is normal when either the baseline
 /// or the season explains it); a robust z-score of the change from the previous point (spikes); a level-shift rule that
 /// moves the baseline after a sustained shift; statistics updated with clipped deviations (robust to outliers); gaps
 /// restart the change model. Not thread-safe: one detector per series, called by one writer at a time.
@@ -145,6 +145,7 @@ public sealed class AnomalyDetector
             return 0;
         }
 
+        // One alarm per episode: after an alarm, scores are held just below the alarm level for a while.
         if (z >= o.AlarmZ)
         {
             if (s.SinceAlarm < o.SuppressPoints)

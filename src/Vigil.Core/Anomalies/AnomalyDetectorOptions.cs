@@ -63,5 +63,4 @@ public sealed record AnomalyDetectorOptions
 
     /// <summary>Whether a change the seasonal profile explains is not scored as a spike. Default true.</summary>
     public bool SeasonalDifference { get; init; } = true;
-
 }
