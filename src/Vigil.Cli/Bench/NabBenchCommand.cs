@@ -57,7 +57,7 @@ internal static class NabBenchCommand
                 var labels = NabWindows.Parse(await File.ReadAllTextAsync(windowsFile, cancellationToken), windowsFile);
                 corpus = NabCorpus.Load(dataDirectory, labels);
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
             {
                 await context.Error.WriteLineAsync($"error: {e.Message}");
                 return ExitCodes.Usage;
@@ -66,14 +66,44 @@ internal static class NabBenchCommand
             var run = Run(corpus);
             if (parseResult.GetValue(output) is { } outputDirectory)
             {
-                await WriteResultsAsync(outputDirectory, corpus, run.Scores, cancellationToken);
+                try
+                {
+                    await WriteResultsAsync(outputDirectory, corpus, run.Scores, cancellationToken);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    await context.Error.WriteLineAsync($"error: cannot write the results under --out '{Display.Safe(outputDirectory)}': {e.Message}");
+                    return ExitCodes.Usage;
+                }
             }
 
             var outputs = corpus.Select((file, i) => new NabDetectorOutput(file.Labels, run.Scores[i])).ToList();
-            var table = new Table("PROFILE", "SCORE", "THRESHOLD", "DETECTED", "FALSE_POSITIVES");
-            foreach (var profile in NabProfile.All)
+            var scores = NabProfile.All.Select(profile => NabScorer.Score(outputs, profile)).ToList();
+            var pointsPerSecond = run.Points / run.Elapsed.TotalSeconds;
+            if (context.Format(parseResult) == OutputFormat.Json)
             {
-                var score = NabScorer.Score(outputs, profile);
+                JsonOutput.Write(context.Out, new
+                {
+                    files = corpus.Count,
+                    points = run.Points,
+                    pointsPerSecond,
+                    profiles = scores.Select(s => new
+                    {
+                        profile = s.Profile.Name,
+                        score = s.Normalized,
+                        threshold = s.Threshold,
+                        detectedWindows = s.DetectedWindows,
+                        windows = s.ScorableWindows,
+                        falsePositives = s.FalsePositives,
+                    }),
+                });
+                return ExitCodes.Success;
+            }
+
+            var table = new Table("PROFILE", "SCORE", "THRESHOLD", "DETECTED", "FALSE_POSITIVES");
+            foreach (var score in scores)
+            {
+                var profile = score.Profile;
                 table.Add(
                     profile.Name,
                     score.Normalized.ToString("F2", CultureInfo.InvariantCulture),
@@ -83,7 +113,6 @@ internal static class NabBenchCommand
             }
 
             table.WriteTo(context.Out);
-            var pointsPerSecond = run.Points / run.Elapsed.TotalSeconds;
             await context.Out.WriteLineAsync(
                 $"{corpus.Count} files, {run.Points} points, {pointsPerSecond.ToString("N0", CultureInfo.InvariantCulture)} points/s " +
                 "(detector only, single-threaded, CSV parsing excluded)");
