@@ -15,11 +15,11 @@ namespace Vigil.Core.Anomalies;
 public sealed class AnomalyDetector
 {
     /// <summary>
-    /// The score from which a point is an anomaly with the default options: the threshold NAB's sweep chose (the same
-    /// for all three profiles) on the 35-file development corpus, `vigil bench nab` (docs/benchmarks.md). It sits just
-    /// above the hold level (a held score is below 0.5), so only alarms with z of about 2.03 or more count.
+    /// The score from which a point is an anomaly with the default options: the threshold NAB's sweep chose for the
+    /// standard profile (and reward_low_FN_rate) on the 35-file development corpus, <c>vigil bench nab</c>
+    /// (docs/benchmarks.md). It sits just above the hold level (a held score is below 0.5).
     /// </summary>
-    public const double DefaultThreshold = 0.504347337589214;
+    public const double DefaultThreshold = 0.5041981904456555;
 
     private const long HourMs = 3_600_000;
     private const long DayBucketMs = 24 * HourMs / AnomalyDetectorState.DayBuckets;
@@ -129,15 +129,27 @@ public sealed class AnomalyDetector
 
         // Surprise relative to this series' own history of surprise (like NAB's anomaly likelihood): a series whose
         // raw z-scores are often high is not alarming for that alone, which calibrates one threshold across series.
+        // The smoothed surprise log(1 + z) alarms when it passes the running 0.99 quantile of its own past by a margin;
+        // it is rescaled so that the margin maps to the alarm level.
         var u = Math.Log(1 + z);
         var shortRate = 1.0 / o.ShortPoints;
         s.SurpriseShort = s.Count <= 2 ? u : s.SurpriseShort + (shortRate * (u - s.SurpriseShort));
         var historyRate = Math.Max(1.0 / o.HistoryPoints, 1.0 / s.Count);
         var spreadU = Math.Sqrt(Math.Max(s.SurpriseVariance, o.MinimumSurpriseSpread * o.MinimumSurpriseSpread));
-        var zz = o.UseLikelihood ? (s.SurpriseShort - s.SurpriseMean) / spreadU : z;
+        var zz = !o.UseLikelihood ? z
+            : o.TailQuantile > 0 ? o.AlarmZ * (s.SurpriseShort - s.SurpriseTail) / (spreadU * o.TailMargin)
+            : (s.SurpriseShort - s.SurpriseMean) / spreadU;
+        if (o.TailQuantile > 0)
+        {
+            // Stochastic-approximation quantile: steps up by q, down by 1 - q, so it settles where a share q lies below.
+            s.SurpriseTail += o.TailStep * spreadU * (s.SurpriseShort > s.SurpriseTail ? o.TailQuantile : o.TailQuantile - 1);
+        }
+
         var du = Math.Min(u - s.SurpriseMean, o.ClipSpreads * spreadU);
         s.SurpriseMean += historyRate * du;
         s.SurpriseVariance += historyRate * ((du * du) - s.SurpriseVariance);
+        // Surprise is never negative, nor is its quantile (on a constant series it stays at 0, and so do the scores).
+        s.SurpriseTail = Math.Max(s.SurpriseTail, 0);
         z = Math.Max(zz, 0);
 
         if (!warm)

@@ -12,8 +12,8 @@ public sealed record AnomalyDetectorOptions
     /// <summary>Points observed before any score above 0 is given (the warm-up). Default 150.</summary>
     public int WarmupPoints { get; init; } = 150;
 
-    /// <summary>Time constant of the level (the slow baseline), in points. Default 1000.</summary>
-    public double LevelPoints { get; init; } = 1000;
+    /// <summary>Time constant of the level (the slow baseline), in points; level shifts move it at once (see <see cref="ShiftPoints"/>). Default 5000.</summary>
+    public double LevelPoints { get; init; } = 5000;
 
     /// <summary>Time constant of the spread estimates, in points. Default 300.</summary>
     public double SpreadPoints { get; init; } = 300;
@@ -63,4 +63,17 @@ public sealed record AnomalyDetectorOptions
 
     /// <summary>Whether a change the seasonal profile explains is not scored as a spike. Default true.</summary>
     public bool SeasonalDifference { get; init; } = true;
+
+
+    /// <summary>
+    /// The quantile of the series' own past smoothed surprise that a point's smoothed surprise must pass (by
+    /// <see cref="TailMargin"/>) to alarm; 0 measures it against the mean plus <see cref="AlarmZ"/> spreads instead. Default 0.99.
+    /// </summary>
+    public double TailQuantile { get; init; } = 0.99;
+
+    /// <summary>How far past the tail quantile, in surprise spreads, the smoothed surprise must go to alarm. Default 0.5.</summary>
+    public double TailMargin { get; init; } = 0.5;
+
+    /// <summary>Step of the running tail quantile, in surprise spreads. Default 0.02.</summary>
+    public double TailStep { get; init; } = 0.02;
 }

@@ -52,6 +52,9 @@ public sealed class AnomalyDetectorState
     /// <summary>Long-term variance of the surprise.</summary>
     public double SurpriseVariance { get; set; }
 
+    /// <summary>Running tail quantile of the smoothed surprise.</summary>
+    public double SurpriseTail { get; set; }
+
     /// <summary>Points since the last alarm (saturates).</summary>
     public int SinceAlarm { get; set; } = int.MaxValue;
 

@@ -28,9 +28,9 @@ public sealed class NabBenchmarkTests
         // The production threshold is the one the sweep chooses; the floors are the measured scores rounded down.
         // They are below the bar (72 / 65 / 76), which is not met yet: see docs/benchmarks.md.
         Assert.Equal(AnomalyDetector.DefaultThreshold, standard.Threshold);
-        Assert.True(standard.Normalized >= 62.4, $"standard {standard.Normalized:F4} fell below 62.4");
-        Assert.True(lowFalsePositives.Normalized >= 46.6, $"reward_low_FP_rate {lowFalsePositives.Normalized:F4} fell below 46.6");
-        Assert.True(lowFalseNegatives.Normalized >= 69.6, $"reward_low_FN_rate {lowFalseNegatives.Normalized:F4} fell below 69.6");
+        Assert.True(standard.Normalized >= 69.1, $"standard {standard.Normalized:F4} fell below 69.1");
+        Assert.True(lowFalsePositives.Normalized >= 58.0, $"reward_low_FP_rate {lowFalsePositives.Normalized:F4} fell below 58.0");
+        Assert.True(lowFalseNegatives.Normalized >= 74.9, $"reward_low_FN_rate {lowFalseNegatives.Normalized:F4} fell below 74.9");
         Assert.Equal(standard.Normalized, NabScorer.ScoreAt(outputs, NabProfile.Standard, AnomalyDetector.DefaultThreshold).Normalized, 9);
     }
 
