@@ -3,7 +3,7 @@ namespace Vigil.Core.Anomalies;
 /// <summary>
 /// Everything <see cref="AnomalyDetector"/> remembers about one series: a fixed set of numbers and fixed-size
 /// seasonal tables (96 quarter-hour-of-day and 168 hour-of-week buckets), so memory per series is constant
-/// (7,896 bytes per detector, measured). Plain properties, so it serialises with System.Text.Json and a detector resumes from it exactly.
+/// (7,904 bytes per detector, measured). Plain properties, so it serialises with System.Text.Json and a detector resumes from it exactly.
 /// </summary>
 public sealed class AnomalyDetectorState
 {
