@@ -7,10 +7,12 @@ namespace Vigil.Core.Anomalies;
 /// </summary>
 /// <remarks>
 /// Parts (docs/decisions/0005-anomaly-detector.md): a robust z-score against a slow baseline; the same against
-/// quarter-hour-of-day and hour-of-week profiles of the deviation from the baseline (a value is normal when either the baseline
-/// or the season explains it); a robust z-score of the change from the previous point (spikes); a level-shift rule that
-/// moves the baseline after a sustained shift; statistics updated with clipped deviations (robust to outliers); gaps
-/// restart the change model. Not thread-safe: one detector per series, called by one writer at a time.
+/// quarter-hour-of-day and hour-of-week profiles of the deviation from the baseline (a value is normal when either the
+/// baseline or the season explains it); a robust z-score of the change from the previous point (spikes) unless the
+/// season explains the value; a surprise likelihood that alarms when the smoothed surprise passes the running 0.99
+/// quantile of the series' own past surprise; a hold of one alarm per episode; a level-shift rule that moves the
+/// baseline after a sustained shift; statistics updated with clipped deviations (robust to outliers); gaps restart the
+/// change model. Not thread-safe: one detector per series, called by one writer at a time.
 /// </remarks>
 public sealed class AnomalyDetector
 {

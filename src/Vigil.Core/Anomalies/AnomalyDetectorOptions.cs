@@ -39,7 +39,11 @@ public sealed record AnomalyDetectorOptions
     /// <summary>A gap longer than this many typical intervals restarts the difference model. Default 10.</summary>
     public double GapIntervals { get; init; } = 10.0;
 
-    /// <summary>The z-score at which the detector raises an alarm; after one, scores are held below it for <see cref="SuppressPoints"/> points. Default 2.</summary>
+    /// <summary>
+    /// The alarm level of the final z (scores are z / (z + AlarmZ), so an alarm scores at least 0.5); with the tail
+    /// quantile on, a smoothed surprise <see cref="TailMargin"/> spreads past the quantile maps to it. After an alarm,
+    /// scores are held just below it for <see cref="SuppressPoints"/> points. Default 2.
+    /// </summary>
     public double AlarmZ { get; init; } = 2.0;
 
     /// <summary>Points after an alarm during which no new alarm is raised. Default 100.</summary>
