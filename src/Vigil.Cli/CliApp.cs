@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using Vigil.Cli.Bench;
 using Vigil.Cli.Keys;
 using Vigil.Cli.Logs;
 using Vigil.Cli.Queries;
@@ -38,6 +39,7 @@ public static class CliApp
             QueryCommand.Create(context),
             LogsCommand.Create(context),
             TracesCommand.Create(context),
+            BenchCommand.Create(context),
         };
         context.AddGlobalOptionsTo(root);
 

@@ -1,0 +1,10 @@
+using System.CommandLine;
+
+namespace Vigil.Cli.Bench;
+
+/// <summary><c>vigil bench &lt;name&gt;</c>: external benchmarks run locally against Vigil's engines.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(CliContext context) =>
+        new("bench", "Run Vigil's engines on public labelled benchmarks and score them.") { NabBenchCommand.Create(context) };
+}
