@@ -2,12 +2,13 @@ using System.CommandLine;
 
 namespace Vigil.Cli.Bench;
 
-/// <summary><c>vigil bench</c>: offline measurements of Vigil's engines on public datasets (no server needed).</summary>
+/// <summary><c>vigil bench &lt;name&gt;</c>: external benchmarks run locally against Vigil's engines (no server needed).</summary>
 internal static class BenchCommand
 {
     public static Command Create(CliContext context) =>
-        new("bench", "Measure Vigil's engines offline on public datasets.")
+        new("bench", "Run Vigil's engines on public labelled benchmarks and score them.")
         {
+            NabBenchCommand.Create(context),
             LoghubBenchCommand.Create(context),
             LoghubBenchCommand.CreateStream(context),
         };

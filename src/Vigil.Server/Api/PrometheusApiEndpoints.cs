@@ -228,45 +228,49 @@ public static class PrometheusApiEndpoints
     // Prometheus errors (400 bad_data for bad input, 422 execution for a failed evaluation, the source's own otherwise).
     private static async Task RespondAsync(HttpContext context, Func<Dictionary<string, List<string>>, Task<Action<Utf8JsonWriter>>> produce)
     {
-        using var buffer = new MemoryStream();
-        int status;
-        using (var writer = new Utf8JsonWriter(buffer))
+        Action<Utf8JsonWriter> writeData;
+        try
         {
-            writer.WriteStartObject();
-            try
+            var form = await ReadParametersAsync(context.Request);
+            writeData = await produce(form);
+        }
+        catch (Exception ex) when (ex is PrometheusApiException or PromQlParseException or PromQlEvaluationException or MetricsSourceException
+            or System.Text.RegularExpressions.RegexMatchTimeoutException or InvalidDataException)
+        {
+            var (status, type, message) = ex switch
             {
-                var form = await ReadParametersAsync(context.Request);
-                var writeData = await produce(form);
-                writer.WriteString("status", "success");
-                writeData(writer);
-                status = StatusCodes.Status200OK;
-            }
-            catch (Exception ex) when (ex is PrometheusApiException or PromQlParseException or PromQlEvaluationException or MetricsSourceException
-                or System.Text.RegularExpressions.RegexMatchTimeoutException or InvalidDataException)
+                PrometheusApiException api => (StatusCodes.Status400BadRequest, api.ErrorType, api.Message),
+                PromQlParseException parse => (StatusCodes.Status400BadRequest, "bad_data", $"invalid parameter \"query\": parse error at position {parse.Position}: {parse.Reason}"),
+                PromQlEvaluationException evaluation => (StatusCodes.Status422UnprocessableEntity, "execution", evaluation.Message),
+                MetricsSourceException source => (source.StatusCode, source.ErrorType, source.Message),
+                InvalidDataException form => (StatusCodes.Status400BadRequest, "bad_data", "invalid form body: " + form.Message),
+                _ => (StatusCodes.Status422UnprocessableEntity, "execution", "a regular expression matcher took too long"),
+            };
+            context.Response.StatusCode = status;
+            writeData = writer =>
             {
-                (status, var type, var message) = ex switch
-                {
-                    PrometheusApiException api => (StatusCodes.Status400BadRequest, api.ErrorType, api.Message),
-                    PromQlParseException parse => (StatusCodes.Status400BadRequest, "bad_data", $"invalid parameter \"query\": parse error at position {parse.Position}: {parse.Reason}"),
-                    PromQlEvaluationException evaluation => (StatusCodes.Status422UnprocessableEntity, "execution", evaluation.Message),
-                    MetricsSourceException source => (source.StatusCode, source.ErrorType, source.Message),
-                    InvalidDataException form => (StatusCodes.Status400BadRequest, "bad_data", "invalid form body: " + form.Message),
-                    _ => (StatusCodes.Status422UnprocessableEntity, "execution", "a regular expression matcher took too long"),
-                };
-                writer.Reset();
-                buffer.SetLength(0);
-                writer.WriteStartObject();
-                writer.WriteString("status", "error");
                 writer.WriteString("errorType", type);
                 writer.WriteString("error", message);
-            }
-
-            writer.WriteEndObject();
+            };
+            await WriteEnvelopeAsync(context, "error", writeData);
+            return;
         }
 
-        context.Response.StatusCode = status;
+        // The answer is known to be a success: write it straight into the response (a matrix can be megabytes).
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        await WriteEnvelopeAsync(context, "success", writeData);
+    }
+
+    private static async Task WriteEnvelopeAsync(HttpContext context, string status, Action<Utf8JsonWriter> writeData)
+    {
         context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        writer.WriteStartObject();
+        writer.WriteString("status", status);
+        writeData(writer);
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
     private static void WriteResult(Utf8JsonWriter writer, PromQlResult result)
@@ -292,7 +296,7 @@ public static class PrometheusApiEndpoints
                     writer.WritePropertyName("metric");
                     WriteLabels(writer, element.Labels);
                     writer.WritePropertyName("value");
-                    WritePoint(writer, element.TimestampMs, FormatValue(element.Value));
+                    WritePoint(writer, element.TimestampMs, element.Value);
                     writer.WriteEndObject();
                 }
 
@@ -309,7 +313,7 @@ public static class PrometheusApiEndpoints
                     writer.WriteStartArray("values");
                     foreach (var sample in series.Samples)
                     {
-                        WritePoint(writer, sample.TimestampMs, FormatValue(sample.Value));
+                        WritePoint(writer, sample.TimestampMs, sample.Value);
                     }
 
                     writer.WriteEndArray();
@@ -325,19 +329,63 @@ public static class PrometheusApiEndpoints
     private static void WritePoint(Utf8JsonWriter writer, long timestampMs, string value)
     {
         writer.WriteStartArray();
-        writer.WriteRawValue((timestampMs / 1000.0).ToString("0.###", CultureInfo.InvariantCulture));
+        WriteSeconds(writer, timestampMs);
         writer.WriteStringValue(value);
         writer.WriteEndArray();
     }
 
-    /// <summary>Formats a sample value as Prometheus does (Go's shortest <c>'f'</c>/<c>'e'</c> form, <c>+Inf</c>, <c>-Inf</c>, <c>NaN</c>).</summary>
-    internal static string FormatValue(double value) => value switch
+    // The hot path of a large matrix: no string per point for the common values.
+    private static void WritePoint(Utf8JsonWriter writer, long timestampMs, double value)
     {
-        double.PositiveInfinity => "+Inf",
-        double.NegativeInfinity => "-Inf",
-        _ when double.IsNaN(value) => "NaN",
-        _ => value.ToString("R", CultureInfo.InvariantCulture).Replace("E+", "e+", StringComparison.Ordinal).Replace("E-", "e-", StringComparison.Ordinal),
-    };
+        writer.WriteStartArray();
+        WriteSeconds(writer, timestampMs);
+        var abs = Math.Abs(value);
+        Span<char> text = stackalloc char[32];
+        if ((abs == 0 || (abs >= 1e-6 && abs < 1e15)) && value.TryFormat(text, out var written, "R", CultureInfo.InvariantCulture)
+            && text[..written].IndexOf('E') < 0)
+        {
+            // In this range .NET's shortest form is already Go's 'f' form.
+            writer.WriteStringValue(text[..written]);
+        }
+        else
+        {
+            writer.WriteStringValue(FormatValue(value));
+        }
+
+        writer.WriteEndArray();
+    }
+
+    // Unix seconds with up to three decimals and no trailing zeros, as Prometheus writes point times.
+    private static void WriteSeconds(Utf8JsonWriter writer, long timestampMs)
+    {
+        Span<byte> text = stackalloc byte[32];
+        var length = 0;
+        var magnitude = (ulong)Math.Abs(timestampMs);
+        if (timestampMs < 0)
+        {
+            text[length++] = (byte)'-';
+        }
+
+        (magnitude / 1000).TryFormat(text[length..], out var written, default, CultureInfo.InvariantCulture);
+        length += written;
+        var milliseconds = (int)(magnitude % 1000);
+        if (milliseconds != 0)
+        {
+            text[length++] = (byte)'.';
+            text[length++] = (byte)('0' + (milliseconds / 100));
+            text[length++] = (byte)('0' + (milliseconds / 10 % 10));
+            text[length++] = (byte)('0' + (milliseconds % 10));
+            while (text[length - 1] == '0')
+            {
+                length--;
+            }
+        }
+
+        writer.WriteRawValue(text[..length], skipInputValidation: true);
+    }
+
+    /// <summary>Formats a sample value as Prometheus's API does (<see cref="GoFloat.FormatApiValue"/>).</summary>
+    internal static string FormatValue(double value) => GoFloat.FormatApiValue(value);
 
     private static void WriteLabels(Utf8JsonWriter writer, LabelSet labels)
     {

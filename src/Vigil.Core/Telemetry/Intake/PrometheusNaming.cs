@@ -207,62 +207,7 @@ public static class PrometheusNaming
     /// Formats a bucket bound or quantile as Prometheus does (Go's <c>FormatFloat(v, 'f', -1, 64)</c>): the shortest
     /// decimal that round-trips, never in exponent notation; <c>+Inf</c>, <c>-Inf</c>, <c>NaN</c>.
     /// </summary>
-    public static string FormatFloat(double value)
-    {
-        if (double.IsNaN(value))
-        {
-            return "NaN";
-        }
-
-        if (double.IsPositiveInfinity(value))
-        {
-            return "+Inf";
-        }
-
-        if (double.IsNegativeInfinity(value))
-        {
-            return "-Inf";
-        }
-
-        var text = value.ToString("R", CultureInfo.InvariantCulture);
-        var e = text.IndexOf('E', StringComparison.Ordinal);
-        if (e < 0)
-        {
-            return text;
-        }
-
-        var exponent = int.Parse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        var mantissa = text.AsSpan(0, e);
-        var negative = mantissa[0] == '-';
-        if (negative)
-        {
-            mantissa = mantissa[1..];
-        }
-
-        var dot = mantissa.IndexOf('.');
-        var digits = dot < 0 ? mantissa.ToString() : string.Concat(mantissa[..dot], mantissa[(dot + 1)..]);
-        var point = (dot < 0 ? mantissa.Length : dot) + exponent;
-        var sb = new StringBuilder(digits.Length + Math.Abs(exponent) + 3);
-        if (negative)
-        {
-            sb.Append('-');
-        }
-
-        if (point <= 0)
-        {
-            sb.Append("0.").Append('0', -point).Append(digits);
-        }
-        else if (point >= digits.Length)
-        {
-            sb.Append(digits).Append('0', point - digits.Length);
-        }
-        else
-        {
-            sb.Append(digits, 0, point).Append('.').Append(digits, point, digits.Length - point);
-        }
-
-        return sb.ToString();
-    }
+    public static string FormatFloat(double value) => GoFloat.FormatF(value);
 
     private static bool IsLabelChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
 
