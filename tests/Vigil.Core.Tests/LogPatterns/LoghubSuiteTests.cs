@@ -14,7 +14,7 @@ public sealed class LoghubSuiteTests
     [Fact]
     public void DefaultMiner_EightLoghubDatasets_MeetsTheIssueBarAndTheReachedFloor()
     {
-        var datasets = LoghubDataset.LoadAll(FindLoghub());
+        var datasets = LoghubDataset.LoadAll(SharedData.Loghub);
         Assert.Equal(Expected, datasets.Select(d => d.Name).Order(StringComparer.Ordinal));
 
         var results = datasets.Select(d => LoghubEvaluator.Run(d)).ToList();
@@ -31,50 +31,4 @@ public sealed class LoghubSuiteTests
         // The floor reached when this test was written (rounded down to 2 decimals): guards against regressions.
         Assert.True(ga >= 0.92 && fga >= 0.90 && pa >= 0.87 && fta >= 0.79, $"below the reached floor (GA 0.92, FGA 0.90, PA 0.87, FTA 0.79): {summary}");
     }
-
-    private static string FindLoghub()
-    {
-        var candidates = new List<string>();
-        var fromEnvironment = Environment.GetEnvironmentVariable("VIGIL_SHARED_DATA");
-        if (!string.IsNullOrEmpty(fromEnvironment))
-        {
-            candidates.Add(Path.Combine(fromEnvironment, "loghub"));
-        }
-        else
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var git = Path.Combine(dir.FullName, ".git");
-                if (Directory.Exists(git))
-                {
-                    candidates.Add(SharedNextTo(dir.FullName));
-                    break;
-                }
-
-                if (File.Exists(git))
-                {
-                    // A git worktree: its own root first, then the main checkout's ("gitdir: MAIN/.git/worktrees/NAME").
-                    candidates.Add(SharedNextTo(dir.FullName));
-                    var gitdir = File.ReadAllText(git).Replace("gitdir:", "", StringComparison.Ordinal).Trim();
-                    var marker = gitdir.IndexOf(Path.DirectorySeparatorChar + ".git" + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-                    if (marker > 0)
-                    {
-                        candidates.Add(SharedNextTo(gitdir[..marker]));
-                    }
-
-                    break;
-                }
-            }
-        }
-
-        var found = candidates.FirstOrDefault(Directory.Exists);
-        Assert.True(
-            found is not null,
-            $"Loghub data not found (looked at: {(candidates.Count == 0 ? "no repository root above " + AppContext.BaseDirectory : string.Join(", ", candidates))}). " +
-            "Set VIGIL_SHARED_DATA to the shared data directory (the one holding loghub/), or place it at ../shared/data next to the repository root.");
-        return found!;
-    }
-
-    private static string SharedNextTo(string repositoryRoot) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(repositoryRoot).TrimEnd(Path.DirectorySeparatorChar)) ?? repositoryRoot, "shared", "data", "loghub");
 }

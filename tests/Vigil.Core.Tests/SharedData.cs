@@ -1,8 +1,22 @@
-namespace Vigil.Core.Tests.Anomalies;
+namespace Vigil.Core.Tests;
 
 /// <summary>Finds the shared benchmark data: <c>$VIGIL_SHARED_DATA</c>, else <c>../shared/data</c> beside the repository.</summary>
 internal static class SharedData
 {
+    /// <summary>The Loghub folder (one folder per dataset); fails the test when absent.</summary>
+    public static string Loghub
+    {
+        get
+        {
+            var loghub = Path.Combine(Root(), "loghub");
+            Assert.True(
+                Directory.Exists(loghub),
+                $"The Loghub benchmark data is missing: expected {loghub}. " +
+                "Set VIGIL_SHARED_DATA to the shared data folder (the one holding loghub/), or place it at ../shared/data beside the repository.");
+            return loghub;
+        }
+    }
+
     /// <summary>The NAB folder (holding <c>data/</c>, <c>windows.json</c>, <c>results/</c>); fails the test when absent.</summary>
     public static string Nab
     {
