@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using Vigil.Cli.Keys;
 using Vigil.Cli.Logs;
+using Vigil.Cli.Queries;
 using Vigil.Cli.Series;
 using Vigil.Cli.Serving;
 using Vigil.Cli.Status;
@@ -34,6 +35,7 @@ public static class CliApp
             VersionCommand.Create(context),
             KeysCommand.Create(context),
             SeriesCommand.Create(context),
+            QueryCommand.Create(context),
             LogsCommand.Create(context),
             TracesCommand.Create(context),
         };

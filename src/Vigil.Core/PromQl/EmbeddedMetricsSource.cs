@@ -26,9 +26,26 @@ public sealed class EmbeddedMetricsSource(ISeriesSource series, MetricMetadataCa
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Checks what Prometheus's API checks before it evaluates, with its wording and as bad input (400
+    /// <c>bad_data</c>): the number of points per series, and an expression that is neither a scalar nor an instant vector.
+    /// </remarks>
     public Task<MatrixResult> RangeQueryAsync(string query, long startMs, long endMs, long stepMs, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (stepMs > 0 && endMs >= startMs && (endMs - startMs) / stepMs > options.MaxSteps)
+        {
+            throw new MetricsSourceException("bad_data", 400,
+                $"exceeded maximum resolution of {options.MaxSteps.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} points per timeseries. Try decreasing the query resolution (?step=XX)");
+        }
+
+        var type = PromQlParser.Parse(query).ValueType;
+        if (type is not (PromQlValueType.Scalar or PromQlValueType.Vector))
+        {
+            throw new MetricsSourceException("bad_data", 400,
+                $"invalid expression type \"{Expr.TypeName(type)}\" for range query, must be Scalar or instant Vector");
+        }
+
         return Task.FromResult(_engine.RangeQuery(query, startMs, endMs, stepMs));
     }
 

@@ -275,15 +275,13 @@ public static class PrometheusApiEndpoints
         {
             case ScalarResult scalar:
                 writer.WriteString("resultType", "scalar");
-                writer.WriteStartArray("result");
+                writer.WritePropertyName("result");
                 WritePoint(writer, scalar.TimestampMs, FormatValue(scalar.Value));
-                writer.WriteEndArray();
                 break;
             case StringResult text:
                 writer.WriteString("resultType", "string");
-                writer.WriteStartArray("result");
+                writer.WritePropertyName("result");
                 WritePoint(writer, text.TimestampMs, text.Value);
-                writer.WriteEndArray();
                 break;
             case VectorResult vector:
                 writer.WriteString("resultType", "vector");
@@ -375,7 +373,7 @@ public static class PrometheusApiEndpoints
             return null;
         }
 
-        return TimestampParser.TryParse(values[0], out var time, out var error)
+        return TimestampParser.TryParse(values[0], out var time, out var error, clampToRange: true)
             ? time
             : throw new PrometheusApiException("bad_data", $"invalid parameter \"{name}\": {error}");
     }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Vigil.Core.Telemetry;
 using Vigil.Core.Telemetry.Intake;
 
 namespace Vigil.Server.Otlp;
@@ -34,6 +35,7 @@ public static class OtlpIntakeExtensions
         services.TryAddSingleton(_ => new SpanMetricsAggregator(spanMetrics));
         services.TryAddSingleton(_ => new SeriesLabelCache(intake));
         services.TryAddSingleton(_ => new InFlightBytes(intake));
+        services.TryAddSingleton(_ => new MetricMetadataCatalog());
         services.TryAddSingleton<OtlpMetricsIngest>();
         services.TryAddSingleton<OtlpLogsIngest>();
         services.TryAddSingleton<OtlpTraceIngest>();

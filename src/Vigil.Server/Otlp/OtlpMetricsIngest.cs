@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Google.Protobuf.Collections;
 using Vigil.Core.Telemetry;
+using Vigil.Core.Telemetry.Exposition;
 using Vigil.Core.Telemetry.Intake;
 using Vigil.Server.Diagnostics;
 using Vigil.Server.Otlp.Protos.Collector.Metrics;
@@ -31,9 +32,11 @@ internal sealed class OtlpMetricsIngest
     private readonly IntakeOptions _options;
     private readonly TimeProvider _time;
     private readonly VigilMetrics _metrics;
+    private readonly MetricMetadataCatalog _metadata;
 
-    public OtlpMetricsIngest(ITelemetryWriter writer, SeriesLabelCache labels, DeltaAccumulator deltas, IntakeOptions options, TimeProvider time, VigilMetrics metrics)
+    public OtlpMetricsIngest(ITelemetryWriter writer, SeriesLabelCache labels, DeltaAccumulator deltas, IntakeOptions options, TimeProvider time, VigilMetrics metrics, MetricMetadataCatalog metadata)
     {
+        _metadata = metadata;
         _writer = writer;
         _labels = labels;
         _deltas = deltas;
@@ -104,6 +107,16 @@ internal sealed class OtlpMetricsIngest
         }
 
         name = PrometheusNaming.MetricName(metric.Name, metric.Unit, kind);
+
+        // A new family (or one evicted from the cache): tell /api/v1/metadata what it is.
+        var (unit, per) = PrometheusNaming.UnitWordsOf(metric.Unit);
+        _metadata.Observe(new MetricMetadata(name, kind switch
+        {
+            PrometheusMetricKind.Counter => MetricType.Counter,
+            PrometheusMetricKind.Histogram => MetricType.Histogram,
+            PrometheusMetricKind.Summary => MetricType.Summary,
+            _ => MetricType.Gauge,
+        }, metric.Description, per.Length == 0 ? unit : $"{unit}_per_{per}"));
         if (_names.Count >= MaxCachedNames)
         {
             _names.Clear();

@@ -31,4 +31,24 @@ public sealed class TimestampParserTests
     {
         Assert.False(TimestampParser.TryParse(text, out _, out _));
     }
+
+    [Theory]
+    [InlineData("1740830400000", "9999-12-31T23:59:59.0000000+00:00")] // Grafana's millisecond probe
+    [InlineData("-5", "1969-12-31T23:59:55.0000000+00:00")]
+    [InlineData("-99999999999999", "0001-01-01T00:00:00.0000000+00:00")]
+    [InlineData("1740830400.25", "2025-03-01T12:00:00.2500000+00:00")]
+    [InlineData("1795960920.123", "2026-11-29T14:02:00.1230000+00:00")]
+    public void TryParse_ClampToRange_TakesAnyFiniteNumberAsPrometheusDoes(string text, string expected)
+    {
+        Assert.True(TimestampParser.TryParse(text, out var time, out var error, clampToRange: true), error);
+        Assert.Equal(expected, time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("yesterday")]
+    public void TryParse_ClampToRange_StillRefusesWhatIsNoTime(string text)
+    {
+        Assert.False(TimestampParser.TryParse(text, out _, out _, clampToRange: true));
+    }
 }

@@ -25,6 +25,10 @@ public sealed class ApiKeyTests
         (HttpMethod.Post, "/v1/metrics"),
         (HttpMethod.Post, "/v1/logs"),
         (HttpMethod.Post, "/v1/traces"),
+        (HttpMethod.Get, "/api/v1/query?query=up"),
+        (HttpMethod.Get, "/api/v1/metadata"),
+        (HttpMethod.Get, "/api/v1/query_exemplars?query=up"),
+        (HttpMethod.Post, "/api/v1/write"),
         (HttpMethod.Get, "/no/such/path"),
     ];
 
@@ -74,6 +78,9 @@ public sealed class ApiKeyTests
         Assert.Equal(HttpStatusCode.Forbidden, (await ingest.GetAsync("/api/v1/telemetry/series?match[]=scoped_probe")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await ingest.GetAsync("/api/v1/keys")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await read.PostAsync("/v1/metrics", OtlpPayloads.Protobuf(payload))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await read.PostAsync("/api/v1/write", new ByteArrayContent([0]))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ingest.GetAsync("/api/v1/query?query=scoped_probe")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await read.GetAsync("/api/v1/query?query=scoped_probe")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await read.GetAsync("/api/v1/keys")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await read.GetAsync("/api/v1/telemetry/series?match[]=scoped_probe")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/telemetry/series?match[]=scoped_probe")).StatusCode);

@@ -46,6 +46,51 @@ public sealed class CliEndToEndTests
         Assert.Equal(4, unreachable.ExitCode);
     }
 
+    [Fact]
+    public async Task Query_PrintsInstantAndRangeResults_AsTableAndJson_AndReportsBadPromQl()
+    {
+        await using var vigil = await VigilServerProcess.StartAsync();
+        using var client = vigil.CreateClient();
+        var t0 = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() - 300);
+        for (var i = 0; i < 5; i++)
+        {
+            var payload = OtlpPayloads.Gauges("querysvc", t0.AddSeconds(60 * i), ("cli_query_probe", "a", 10 * (i + 1)), ("cli_query_probe", "b", 1));
+            Assert.True((await client.PostAsync("/v1/metrics", OtlpPayloads.Protobuf(payload))).IsSuccessStatusCode);
+        }
+
+        var server = vigil.HttpAddress.ToString();
+        var at = t0.AddSeconds(240).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var instant = await RunAsync("query", "sum by (point) (cli_query_probe)", "--time", at, "--server", server);
+        Assert.Equal(0, instant.ExitCode);
+        var rows = instant.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("SERIES", rows[0], StringComparison.Ordinal);
+        Assert.Contains(rows, r => r.Contains("{point=\"a\"}", StringComparison.Ordinal) && r.TrimEnd().EndsWith("50", StringComparison.Ordinal));
+
+        var end = t0.AddSeconds(240).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var range = await RunAsync("query", "cli_query_probe{point=\"a\"}", "--range", "4m", "--step", "1m", "--end", end, "--output", "json", "--server", server);
+        Assert.Equal(0, range.ExitCode);
+        using (var json = JsonDocument.Parse(range.Output))
+        {
+            Assert.Equal("matrix", json.RootElement.GetProperty("resultType").GetString());
+            var series = Assert.Single(json.RootElement.GetProperty("result").EnumerateArray());
+            Assert.Equal(["10", "20", "30", "40", "50"], series.GetProperty("values").EnumerateArray().Select(v => v[1].GetString()));
+        }
+
+        var scalar = await RunAsync("query", "1 + 2", "--server", server);
+        Assert.Equal(0, scalar.ExitCode);
+        Assert.Contains("scalar", scalar.Output, StringComparison.Ordinal);
+
+        var bad = await RunAsync("query", "sum(rate(x[5m])", "--server", server);
+        Assert.Equal(5, bad.ExitCode);
+        Assert.Contains("bad_data", bad.Error, StringComparison.Ordinal);
+        Assert.Contains("position", bad.Error, StringComparison.Ordinal);
+
+        var mixed = await RunAsync("query", "up", "--time", at, "--range", "1h", "--server", server);
+        Assert.Equal(3, mixed.ExitCode);
+        var stepWithoutRange = await RunAsync("query", "up", "--step", "30s", "--server", server);
+        Assert.Equal(3, stepWithoutRange.ExitCode);
+    }
+
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -68,12 +68,57 @@ public sealed class PrometheusApiTests
         }
     }
 
+    [Fact]
+    public async Task ScalarsStringsMetadataAndExemplars_AnswerInPrometheusShapes()
+    {
+        await using var vigil = await VigilServerProcess.StartAsync();
+        using var client = vigil.CreateClient();
+
+        // Prometheus writes a scalar or string result as one bare [time, "value"] pair, not a list of them.
+        using (var scalar = await GetJsonAsync(client, "/api/v1/query?query=1%2B2&time=100"))
+        {
+            var data = scalar.RootElement.GetProperty("data");
+            Assert.Equal("scalar", data.GetProperty("resultType").GetString());
+            Assert.Equal(100, data.GetProperty("result")[0].GetDouble());
+            Assert.Equal("3", data.GetProperty("result")[1].GetString());
+        }
+
+        using (var text = await GetJsonAsync(client, "/api/v1/query?query=%22hello%22&time=100"))
+        {
+            Assert.Equal("hello", text.RootElement.GetProperty("data").GetProperty("result")[1].GetString());
+        }
+
+        // Metadata learned at intake (here from OTLP): type, help and unit per family.
+        var now = TimeProvider.System.GetUtcNow().AddSeconds(-5);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/metrics", OtlpPayloads.Protobuf(OtlpPayloads.Gauges("metasvc", now, ("meta_probe", "a", 1))))).StatusCode);
+        using (var metadata = await GetJsonAsync(client, "/api/v1/metadata"))
+        {
+            var family = Assert.Single(metadata.RootElement.GetProperty("data").GetProperty("meta_probe").EnumerateArray());
+            Assert.Equal("gauge", family.GetProperty("type").GetString());
+            Assert.True(family.TryGetProperty("help", out _));
+            Assert.True(family.TryGetProperty("unit", out _));
+        }
+
+        using (var none = await GetJsonAsync(client, "/api/v1/metadata?metric=no_such_metric"))
+        {
+            Assert.Empty(none.RootElement.GetProperty("data").EnumerateObject());
+        }
+
+        using (var exemplars = await GetJsonAsync(client, "/api/v1/query_exemplars?query=meta_probe&start=0&end=100"))
+        {
+            Assert.Equal(JsonValueKind.Array, exemplars.RootElement.GetProperty("data").ValueKind);
+        }
+    }
+
     [Theory]
     [InlineData("/api/v1/query?query=sum(", 400, "bad_data", "parse error at position")]
     [InlineData("/api/v1/query", 400, "bad_data", "\"query\": missing")]
     [InlineData("/api/v1/query_range?query=up&start=1&end=100&step=0", 400, "bad_data", "step")]
     [InlineData("/api/v1/query?query=up&time=yesterday", 400, "bad_data", "\"time\"")]
     [InlineData("/api/v1/series", 400, "bad_data", "match[]")]
+    [InlineData("/api/v1/query_exemplars?query=rate(x[5m]", 400, "bad_data", "parse error at position")]
+    [InlineData("/api/v1/label/0bad/values", 400, "bad_data", "invalid label name")]
+    [InlineData("/api/v1/metadata?limit=-1", 400, "bad_data", "\"limit\"")]
     public async Task BadRequests_AnswerThePrometheusErrorEnvelope(string path, int status, string errorType, string fragment)
     {
         await using var vigil = await VigilServerProcess.StartAsync();

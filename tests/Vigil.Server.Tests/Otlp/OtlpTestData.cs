@@ -50,10 +50,12 @@ internal sealed class IntakeFixture
 {
     public static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
+    public Vigil.Core.Telemetry.MetricMetadataCatalog Metadata { get; } = new();
+
     public IntakeFixture(IntakeOptions? options = null)
     {
         Options = options ?? new IntakeOptions();
-        MetricsIngest = new OtlpMetricsIngest(Writer, new SeriesLabelCache(Options), new DeltaAccumulator(Options.MaxDeltaSeries, Options.DeltaResetGap, Time), Options, Time, VigilMetrics);
+        MetricsIngest = new OtlpMetricsIngest(Writer, new SeriesLabelCache(Options), new DeltaAccumulator(Options.MaxDeltaSeries, Options.DeltaResetGap, Time), Options, Time, VigilMetrics, Metadata);
         LogsIngest = new OtlpLogsIngest(Writer, Options, Time, VigilMetrics);
         TraceIngest = new OtlpTraceIngest(Writer, SpanMetrics, Options, Time, VigilMetrics);
         InFlight = new InFlightBytes(Options);

@@ -96,6 +96,42 @@ public sealed class RemoteWriteReceiverTests
     }
 
     [Fact]
+    public async Task MutatedBodies_NeverGetA5xx_AndTheServerKeepsAnswering()
+    {
+        const int seed = 20261129;
+        await using var vigil = await VigilServerProcess.StartAsync();
+        using var client = vigil.CreateClient();
+        var t0 = (TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() - 60) * 1000;
+        var request = new WriteRequest();
+        for (var i = 0; i < 5; i++)
+        {
+            request.Timeseries.Add(Series([("__name__", "rw_fuzz"), ("job", "fuzz"), ("i", i.ToString(CultureInfo.InvariantCulture))], (t0, i), (t0 + 1000, i + 1)));
+        }
+
+        request.Metadata.Add(new MetricMetadata { MetricFamilyName = "rw_fuzz", Type = MetricMetadata.Types.MetricType.Gauge, Help = "h" });
+        var protobuf = Google.Protobuf.MessageExtensions.ToByteArray(request);
+        var random = new Random(seed);
+        var failures = new List<string>();
+        for (var i = 0; i < 3000 && failures.Count < 5; i++)
+        {
+            // Half mutate the snappy body, half mutate the protobuf inside a valid snappy frame.
+            var body = i % 2 == 0
+                ? IntakeFuzzTests.Mutate(RemoteWriteCodec.Encode(request), random)
+                : Snappier.Snappy.CompressToArray(IntakeFuzzTests.Mutate(protobuf, random));
+            using var response = await PostAsync(client, body);
+            if ((int)response.StatusCode >= 500)
+            {
+                failures.Add($"body {i} (seed {seed}): HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        var answer = await GetJsonAsync(client, $"/api/v1/query?query=count(rw_fuzz)&time={(t0 / 1000) + 1}");
+        Assert.Equal("success", answer.GetProperty("status").GetString());
+        Assert.True(vigil.IsRunning);
+    }
+
+    [Fact]
     public async Task ARealPrometheus_RemoteWritesWhatItScrapes_AndVigilHasTheSameSeriesWithLabelsIntact()
     {
         await using var vigil = await VigilServerProcess.StartAsync();
