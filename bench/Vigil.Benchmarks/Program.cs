@@ -7,12 +7,25 @@ using Vigil.Benchmarks.Intake;
 // Starts a real `vigil serve` on a temporary data folder (durability on), drives it, prints a Markdown table row per signal.
 // Or: Vigil.Benchmarks victoriametrics [--seconds 60] [--warmup 5] [--concurrency 32] [--binary /usr/bin/victoria-metrics]
 // Starts Debian's VictoriaMetrics on a free loopback port and sends it the same 10,000 series through its import API.
+// Or: Vigil.Benchmarks promql [--runs 30] [--warmup 3] [--minutes 70] [--vigil PATH/vigil.dll] [--prometheus /usr/bin/prometheus]
+// Loads the same 2,100 span-metric series into `vigil serve` and Debian's Prometheus and times query_range on both.
 var options = ParseOptions(args);
-if (args.Length == 0 || args[0] is not ("intake" or "victoriametrics"))
+if (args.Length == 0 || args[0] is not ("intake" or "victoriametrics" or "promql"))
 {
     Console.Error.WriteLine("usage: Vigil.Benchmarks intake [--signal metrics|logs|spans|all] [--seconds 60] [--warmup 5] [--concurrency 32] [--vigil PATH/vigil.dll]");
     Console.Error.WriteLine("       Vigil.Benchmarks victoriametrics [--seconds 60] [--warmup 5] [--concurrency 32] [--binary /usr/bin/victoria-metrics]");
+    Console.Error.WriteLine("       Vigil.Benchmarks promql [--runs 30] [--warmup 3] [--minutes 70] [--vigil PATH/vigil.dll] [--prometheus /usr/bin/prometheus]");
     return 3;
+}
+
+if (args[0] == "promql")
+{
+    return await Vigil.Benchmarks.PromQl.PromQlLatencyBenchmark.RunAsync(
+        options.GetValueOrDefault("vigil") ?? FindVigilDll(),
+        options.GetValueOrDefault("prometheus", "/usr/bin/prometheus"),
+        int.Parse(options.GetValueOrDefault("runs", "30"), CultureInfo.InvariantCulture),
+        int.Parse(options.GetValueOrDefault("warmup", "3"), CultureInfo.InvariantCulture),
+        TimeSpan.FromMinutes(int.Parse(options.GetValueOrDefault("minutes", "70"), CultureInfo.InvariantCulture)));
 }
 
 if (args[0] == "victoriametrics")
