@@ -57,12 +57,16 @@ internal sealed partial class Evaluator
             }
         }
 
-        // Groups in order of first appearance, each with its output labels and members.
+        // Groups in order of first appearance, each with its output labels and members. A series' group is the same at
+        // every step, so it is computed once per series (count_values' labels depend on the value: not cached).
+        var groupOf = a.Op == AggregationOp.CountValues
+            ? null
+            : NodeCache(a, labels => GroupingKey(labels, grouping, a.Without));
         var groups = new Dictionary<LabelSet, List<VSample>>();
         var order = new List<LabelSet>();
         foreach (var e in input)
         {
-            var key = GroupingKey(e.Labels, grouping, a.Without);
+            var key = groupOf is null ? GroupingKey(e.Labels, grouping, a.Without) : groupOf.Get(e.Labels);
             if (!groups.TryGetValue(key, out var members))
             {
                 members = [];
@@ -80,10 +84,10 @@ internal sealed partial class Evaluator
             switch (a.Op)
             {
                 case AggregationOp.Sum:
-                    result.Add(new VSample(key, KahanSum(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, KahanSum(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Avg:
-                    result.Add(new VSample(key, Mean(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, Mean(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Count:
                     result.Add(new VSample(key, members.Count, 0));
@@ -92,19 +96,19 @@ internal sealed partial class Evaluator
                     result.Add(new VSample(key, 1, 0));
                     break;
                 case AggregationOp.Min:
-                    result.Add(new VSample(key, MinOf(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, MinOf(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Max:
-                    result.Add(new VSample(key, MaxOf(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, MaxOf(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Stdvar:
-                    result.Add(new VSample(key, Variance(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, Variance(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Stddev:
-                    result.Add(new VSample(key, Math.Sqrt(Variance(members.Select(m => m.Value))), 0));
+                    result.Add(new VSample(key, Math.Sqrt(Variance(ValuesOf(members))), 0));
                     break;
                 case AggregationOp.Quantile:
-                    result.Add(new VSample(key, Quantile(param, members.Select(m => m.Value).ToList()), 0));
+                    result.Add(new VSample(key, Quantile(param, ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Topk:
                 case AggregationOp.Bottomk:
@@ -220,7 +224,7 @@ internal sealed partial class Evaluator
         return i > i0;
     }
 
-    internal static double KahanSum(IEnumerable<double> values)
+    internal static double KahanSum(ReadOnlySpan<double> values)
     {
         double sum = 0, c = 0;
         foreach (var v in values)
@@ -251,7 +255,7 @@ internal sealed partial class Evaluator
         return (t, c);
     }
 
-    internal static double Mean(IEnumerable<double> values)
+    internal static double Mean(ReadOnlySpan<double> values)
     {
         double sum = 0, c = 0;
         var n = 0;
@@ -264,7 +268,7 @@ internal sealed partial class Evaluator
         return double.IsInfinity(sum) ? sum / n : (sum + c) / n;
     }
 
-    internal static double MinOf(IEnumerable<double> values)
+    internal static double MinOf(ReadOnlySpan<double> values)
     {
         var first = true;
         double min = double.NaN;
@@ -281,7 +285,7 @@ internal sealed partial class Evaluator
         return min;
     }
 
-    internal static double MaxOf(IEnumerable<double> values)
+    internal static double MaxOf(ReadOnlySpan<double> values)
     {
         var first = true;
         double max = double.NaN;
@@ -299,7 +303,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>Population variance by Welford's method, as Prometheus computes stdvar.</summary>
-    internal static double Variance(IEnumerable<double> values)
+    internal static double Variance(ReadOnlySpan<double> values)
     {
         double mean = 0, m2 = 0;
         var n = 0;
@@ -315,9 +319,9 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>Prometheus's quantile: linear interpolation between the closest ranks, q outside [0, 1] gives ±Inf.</summary>
-    internal static double Quantile(double q, List<double> values)
+    internal static double Quantile(double q, Span<double> values)
     {
-        if (values.Count == 0 || double.IsNaN(q))
+        if (values.Length == 0 || double.IsNaN(q))
         {
             return double.NaN;
         }
@@ -334,7 +338,7 @@ internal sealed partial class Evaluator
 
         // Go's sort.Float64s puts NaN first.
         values.Sort((x, y) => double.IsNaN(x) ? (double.IsNaN(y) ? 0 : -1) : double.IsNaN(y) ? 1 : x.CompareTo(y));
-        var n = values.Count;
+        var n = values.Length;
         var rank = q * (n - 1);
         var lower = Math.Max(0, (int)Math.Floor(rank));
         var upper = Math.Min(n - 1, lower + 1);

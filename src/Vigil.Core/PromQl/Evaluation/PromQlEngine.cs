@@ -80,10 +80,15 @@ public sealed class PromQlEngine(ISeriesSource source, PromQlEngineOptions optio
             }
         }
 
-        return new MatrixResult(series
-            .OrderBy(kv => kv.Key.ToString(), StringComparer.Ordinal)
-            .Select(kv => new SeriesSamples(kv.Key, kv.Value))
-            .ToList());
+        // Ordered by labels as Prometheus sorts a range query's matrix (labels.Compare).
+        var result = new List<SeriesSamples>(series.Count);
+        foreach (var (labels, points) in series)
+        {
+            result.Add(new SeriesSamples(labels, points));
+        }
+
+        result.Sort(static (a, b) => LabelSet.Compare(a.Labels, b.Labels));
+        return new MatrixResult(result);
     }
 
     private static void Append(Dictionary<LabelSet, List<Sample>> series, LabelSet labels, long t, double value)
