@@ -62,25 +62,52 @@ internal sealed partial class Evaluator
         var groupOf = a.Op == AggregationOp.CountValues
             ? null
             : NodeCache(a, labels => GroupingKey(labels, grouping, a.Without));
-        var groups = new Dictionary<LabelSet, List<VSample>>();
+        var groupIndex = new Dictionary<LabelSet, int>();
         var order = new List<LabelSet>();
-        foreach (var e in input)
+        if (_groupScratch.Length < input.Count)
         {
-            var key = groupOf is null ? GroupingKey(e.Labels, grouping, a.Without) : groupOf.Get(e.Labels);
-            if (!groups.TryGetValue(key, out var members))
+            _groupScratch = new int[Math.Max(input.Count, _groupScratch.Length * 2)];
+            _memberScratch = new VSample[_groupScratch.Length];
+        }
+
+        var groupOfElement = _groupScratch.AsSpan(0, input.Count);
+        for (var i = 0; i < input.Count; i++)
+        {
+            var key = groupOf is null ? GroupingKey(input[i].Labels, grouping, a.Without) : groupOf.Get(input[i].Labels);
+            if (!groupIndex.TryGetValue(key, out var g))
             {
-                members = [];
-                groups[key] = members;
+                g = order.Count;
+                groupIndex[key] = g;
                 order.Add(key);
             }
 
-            members.Add(e);
+            groupOfElement[i] = g;
         }
 
-        var result = new List<VSample>();
-        foreach (var key in order)
+        // The members of group g, in input order, are allMembers[offsets[g]..offsets[g + 1]] (a counting sort).
+        var offsets = new int[order.Count + 1];
+        foreach (var g in groupOfElement)
         {
-            var members = groups[key];
+            offsets[g + 1]++;
+        }
+
+        for (var g = 0; g < order.Count; g++)
+        {
+            offsets[g + 1] += offsets[g];
+        }
+
+        var allMembers = _memberScratch.AsSpan(0, input.Count);
+        var next = offsets[..^1];
+        for (var i = 0; i < input.Count; i++)
+        {
+            allMembers[next[groupOfElement[i]]++] = input[i];
+        }
+
+        var result = new List<VSample>(order.Count);
+        for (var g = 0; g < order.Count; g++)
+        {
+            var key = order[g];
+            ReadOnlySpan<VSample> members = allMembers[offsets[g]..offsets[g + 1]];
             switch (a.Op)
             {
                 case AggregationOp.Sum:
@@ -90,7 +117,7 @@ internal sealed partial class Evaluator
                     result.Add(new VSample(key, Mean(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Count:
-                    result.Add(new VSample(key, members.Count, 0));
+                    result.Add(new VSample(key, members.Length, 0));
                     break;
                 case AggregationOp.Group:
                     result.Add(new VSample(key, 1, 0));
@@ -115,7 +142,7 @@ internal sealed partial class Evaluator
                     result.AddRange(TopK(members, param, a.Op == AggregationOp.Topk));
                     break;
                 case AggregationOp.CountValues:
-                    result.Add(new VSample(key, members.Count, 0));
+                    result.Add(new VSample(key, members.Length, 0));
                     break;
                 default:
                     throw new PromQlEvaluationException("unsupported: aggregation " + AggregateExpr.OpName(a.Op));
@@ -140,14 +167,14 @@ internal sealed partial class Evaluator
     /// a strictly better element (NaN is worst), with Go's container/heap moves, so ties keep the same series as in
     /// Prometheus. The result is best first.
     /// </summary>
-    private static IEnumerable<VSample> TopK(List<VSample> members, double k, bool top)
+    private static List<VSample> TopK(ReadOnlySpan<VSample> members, double k, bool top)
     {
         if (k < 1)
         {
             return [];
         }
 
-        var n = k >= members.Count ? members.Count : (int)k;
+        var n = k >= members.Length ? members.Length : (int)k;
 
         // "Weaker" is the heap's Less: for topk the smaller value, for bottomk the bigger; NaN is always weaker.
         bool Weaker(VSample x, VSample y) => double.IsNaN(x.Value) || (top ? x.Value < y.Value : x.Value > y.Value);

@@ -266,29 +266,34 @@ internal sealed partial class Evaluator
     private List<VSample> RangeFunc(Call c, long t, WindowFunction f, bool dropName = true, int matrixArg = 0)
     {
         var arg = Unwrap(c.Args[matrixArg]);
-        var result = new List<VSample>();
         switch (arg)
         {
             case MatrixSelector ms:
                 {
                     var rangeMs = (long)ms.Range.TotalMilliseconds;
                     var refT = RefTime(ms.Selector, t);
-                    foreach (var s in _data[ms.Selector])
+                    var series = _data[ms.Selector];
+                    var hints = WindowHints(ms.Selector);
+                    var result = new List<VSample>(series.Count);
+                    for (var i = 0; i < series.Count; i++)
                     {
-                        var window = Window(s.Samples, refT, rangeMs);
+                        var s = series[i];
+                        var window = Window(s.Samples, refT, rangeMs, hints.AsSpan(2 * i, 2));
                         if (window.Count > 0 && f(window, rangeMs, refT) is { } value)
                         {
                             result.Add(new VSample(dropName ? _withoutName.Get(s.Labels) : s.Labels, value, t));
                         }
                     }
 
-                    break;
+                    // When the output labels of all the selector's series are distinct, so are those of any step.
+                    return DistinctOutputLabels(ms.Selector, dropName) ? result : Checked(result);
                 }
 
             case SubqueryExpr sq:
                 {
                     var rangeMs = (long)sq.Range.TotalMilliseconds;
                     var refT = SubqueryRefTime(sq, t);
+                    var result = new List<VSample>();
                     foreach (var s in EvalSubquery(sq, t))
                     {
                         if (f(s.Samples, rangeMs, refT) is { } value)
@@ -297,14 +302,35 @@ internal sealed partial class Evaluator
                         }
                     }
 
-                    break;
+                    return Checked(result);
                 }
 
             default:
                 throw new PromQlEvaluationException($"unsupported: {c.Function} over {arg}");
         }
+    }
 
-        return Checked(result);
+    /// <summary>
+    /// Whether the output labels of a range function over <paramref name="vs"/> (its series' labels, without
+    /// <c>__name__</c> when <paramref name="dropName"/>) are distinct across all the series fetched for it; worked
+    /// out once per query.
+    /// </summary>
+    private bool DistinctOutputLabels(VectorSelector vs, bool dropName)
+    {
+        var key = (vs, dropName ? 1 : 0);
+        if (!_distinctOutputs.TryGetValue(key, out var distinct))
+        {
+            var seen = new HashSet<LabelSet>();
+            distinct = true;
+            foreach (var s in _data[vs])
+            {
+                distinct &= seen.Add(dropName ? _withoutName.Get(s.Labels) : s.Labels);
+            }
+
+            _distinctOutputs[key] = distinct;
+        }
+
+        return distinct;
     }
 
     /// <summary>Prometheus's extrapolatedRate for rate, increase and delta.</summary>

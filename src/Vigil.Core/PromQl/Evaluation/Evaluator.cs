@@ -25,8 +25,22 @@ internal sealed partial class Evaluator
     /// </summary>
     private readonly Dictionary<(Expr Node, int Slot), object> _nodeCaches = new(NodeSlotComparer.Instance);
 
+    /// <summary>
+    /// Per range selector, where each series' last window started and ended (two entries per series). A range query
+    /// steps forward in time, so the next window starts and ends there or a few samples later: the searches try that
+    /// first.
+    /// </summary>
+    private readonly Dictionary<VectorSelector, int[]> _windowHints = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Per range-selector (and whether __name__ is dropped): are the output labels of its series distinct.</summary>
+    private readonly Dictionary<(Expr Node, int Slot), bool> _distinctOutputs = new(NodeSlotComparer.Instance);
+
     /// <summary>Scratch space for the values of one group or window; used only by leaf computations, never across an Eval.</summary>
     private double[] _scratch = new double[64];
+
+    /// <summary>Scratch space of an aggregation: each input element's group, and the members ordered by group.</summary>
+    private int[] _groupScratch = new int[64];
+    private VSample[] _memberScratch = new VSample[64];
 
     internal Evaluator(ISeriesSource source, PromQlEngineOptions options, long start, long end)
     {
@@ -251,8 +265,9 @@ internal sealed partial class Evaluator
     private List<VSample> EvalVectorSelector(VectorSelector vs, long t)
     {
         var refT = RefTime(vs, t);
-        var result = new List<VSample>();
-        foreach (var s in _data[vs])
+        var series = _data[vs];
+        var result = new List<VSample>(series.Count);
+        foreach (var s in series)
         {
             // Prometheus 3: the lookback window is left-open, (refT - lookback, refT].
             var i = UpperBound(s.Samples, refT) - 1;
@@ -272,27 +287,70 @@ internal sealed partial class Evaluator
         var refT = RefTime(ms.Selector, t);
         var range = (long)ms.Range.TotalMilliseconds;
         var result = new List<MSeries>();
-        foreach (var s in _data[ms.Selector])
+        var series = _data[ms.Selector];
+        var hints = WindowHints(ms.Selector);
+        for (var i = 0; i < series.Count; i++)
         {
-            var window = Window(s.Samples, refT, range);
+            var window = Window(series[i].Samples, refT, range, hints.AsSpan(2 * i, 2));
             if (window.Count > 0)
             {
-                result.Add(new MSeries(s.Labels, window));
+                result.Add(new MSeries(series[i].Labels, window));
             }
         }
 
         return result;
     }
 
+    private int[] WindowHints(VectorSelector vs)
+    {
+        if (!_windowHints.TryGetValue(vs, out var hints))
+        {
+            hints = new int[2 * _data[vs].Count];
+            _windowHints[vs] = hints;
+        }
+
+        return hints;
+    }
+
     /// <summary>
     /// The samples of a prefetched range-selector series in the left-open window (refT - range, refT], as a slice of
-    /// its samples (no copy; stale markers were dropped by <see cref="Fetch"/>).
+    /// its samples (no copy; stale markers were dropped by <see cref="Fetch"/>). <paramref name="hints"/> holds where
+    /// the series' previous window started and ended, and is updated.
     /// </summary>
-    private static ArraySegment<Sample> Window(ArraySegment<Sample> samples, long refT, long range)
+    private static ArraySegment<Sample> Window(ArraySegment<Sample> samples, long refT, long range, Span<int> hints)
     {
-        var lo = UpperBound(samples, refT - range);
-        var hi = UpperBound(samples, refT);
+        var lo = UpperBound(samples, refT - range, hints[0]);
+        var hi = UpperBound(samples, refT, Math.Max(lo, hints[1]));
+        hints[0] = lo;
+        hints[1] = hi;
         return samples.Slice(lo, Math.Max(0, hi - lo));
+    }
+
+    /// <summary>
+    /// <see cref="UpperBound(ReadOnlySpan{Sample}, long)"/>, looking first at the few samples from
+    /// <paramref name="hint"/> on (any hint gives the right answer; a good one saves the binary search).
+    /// </summary>
+    private static int UpperBound(ReadOnlySpan<Sample> samples, long t, int hint)
+    {
+        if (hint >= 0 && hint <= samples.Length && (hint == 0 || samples[hint - 1].TimestampMs <= t))
+        {
+            // Every sample before the hint is at or before t.
+            var limit = Math.Min(samples.Length, hint + 4);
+            for (var i = hint; i < limit; i++)
+            {
+                if (samples[i].TimestampMs > t)
+                {
+                    return i;
+                }
+            }
+
+            if (limit == samples.Length)
+            {
+                return limit;
+            }
+        }
+
+        return UpperBound(samples, t);
     }
 
     /// <summary>Index of the first sample with a timestamp greater than <paramref name="t"/>.</summary>
@@ -381,10 +439,10 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>The values of vector elements, in <see cref="Scratch"/>.</summary>
-    private Span<double> ValuesOf(List<VSample> elements)
+    private Span<double> ValuesOf(ReadOnlySpan<VSample> elements)
     {
-        var values = Scratch(elements.Count);
-        for (var i = 0; i < elements.Count; i++)
+        var values = Scratch(elements.Length);
+        for (var i = 0; i < elements.Length; i++)
         {
             values[i] = elements[i].Value;
         }
