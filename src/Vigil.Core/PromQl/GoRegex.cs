@@ -10,7 +10,8 @@ namespace Vigil.Core.PromQl;
 /// named groups <c>(?P&lt;name&gt;…)</c> and <c>(?&lt;name&gt;…)</c> become plain groups whose names are returned
 /// (.NET numbers named groups after the unnamed ones, Go left to right, so <c>$1</c> would change meaning); POSIX classes (<c>[[:alpha:]]</c>) are expanded;
 /// <c>\pL</c> becomes <c>\p{L}</c>; <c>\d</c>, <c>\w</c>, <c>\s</c> are ASCII as in RE2; <c>\Q…\E</c> is quoted;
-/// a <c>[</c> inside a class is literal (not .NET class subtraction); the end anchor is the end of the text.
+/// a <c>[</c> inside a class is literal (not .NET class subtraction); the end anchor is the end of the text; lookaround,
+/// atomic groups and backreferences, which RE2 refuses, are refused.
 /// Anything .NET cannot take fails with <see cref="ArgumentException"/>, never a different meaning.
 /// </summary>
 internal static class GoRegex
@@ -114,6 +115,30 @@ internal static class GoRegex
             }
             else if (c == '(')
             {
+                // RE2 has no lookaround or atomic groups; .NET would take them and answer where Prometheus refuses.
+                foreach (var perl in (ReadOnlySpan<string>)["(?=", "(?!", "(?<=", "(?<!", "(?>"])
+                {
+                    if (string.CompareOrdinal(pattern, i, perl, 0, perl.Length) == 0)
+                    {
+                        throw new ArgumentException($"invalid or unsupported Perl syntax: `{perl}` in regular expression");
+                    }
+                }
+
+                if (i + 1 < pattern.Length && pattern[i + 1] == '?')
+                {
+                    // Flags, (?flags) or (?flags:...): RE2's U (ungreedy) has no .NET counterpart.
+                    var f = i + 2;
+                    while (f < pattern.Length && (char.IsAsciiLetter(pattern[f]) || pattern[f] == '-'))
+                    {
+                        if (pattern[f] == 'U')
+                        {
+                            throw new ArgumentException("unsupported: the U (ungreedy) flag in regular expressions");
+                        }
+
+                        f++;
+                    }
+                }
+
                 sb.Append('(');
                 var nameAt = string.CompareOrdinal(pattern, i, "(?P<", 0, 4) == 0 ? i + 4
                     : string.CompareOrdinal(pattern, i, "(?<", 0, 3) == 0 && i + 3 < pattern.Length && pattern[i + 3] is not ('=' or '!') ? i + 3
@@ -178,6 +203,9 @@ internal static class GoRegex
                     return end < 0 ? pattern.Length - 1 : end + 1;
                 }
 
+            case >= '1' and <= '9' when !inClass:
+                // RE2 has no backreferences.
+                throw new ArgumentException($"invalid escape sequence: `\\{e}` in regular expression");
             default:
                 sb.Append('\\').Append(e);
                 return i + 1;

@@ -10,7 +10,7 @@ namespace Vigil.Server.Configuration;
 public sealed class VigilOptions
 {
     /// <summary>The section names, as written in vigil.yaml.</summary>
-    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics"];
+    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics", "metricsSource"];
 
     /// <summary>Addresses, data folder, shutdown.</summary>
     public ServerOptions Server { get; } = new();
@@ -30,6 +30,9 @@ public sealed class VigilOptions
     /// <summary>Span metrics derived at intake.</summary>
     public SpanMetricsOptions SpanMetrics { get; } = new();
 
+    /// <summary>Where PromQL runs (embedded or an external Prometheus-compatible server) and where derived series are remote-written.</summary>
+    public MetricsSourceOptions MetricsSource { get; } = new();
+
     /// <summary>The options object for a section name (case-insensitive), or null for an unknown section.</summary>
     public object? Section(string name) => name.ToLowerInvariant() switch
     {
@@ -39,6 +42,7 @@ public sealed class VigilOptions
         "storage" => Storage,
         "intake" => Intake,
         "spanmetrics" => SpanMetrics,
+        "metricssource" => MetricsSource,
         _ => null,
     };
 
@@ -69,6 +73,7 @@ public sealed class VigilOptions
         errors.AddRange(Storage.Validate().Select(e => "storage: " + e));
         errors.AddRange(Intake.Validate());
         errors.AddRange(SpanMetrics.Validate());
+        MetricsSource.Validate(errors);
     }
 
     /// <summary>The parsed listen addresses that are enabled.</summary>

@@ -19,6 +19,7 @@ public sealed class VigilMetrics
     private readonly ConcurrentDictionary<(string Signal, string Reason), long> _rejected = new();
     private readonly ConcurrentDictionary<string, long> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _queryLatency = new();
+    private readonly List<Action<StringBuilder>> _extra = [];
 
     /// <summary>Counts items (samples, log records, spans) accepted at intake.</summary>
     public void IntakeAccepted(string signal, string transport, long count)
@@ -64,9 +65,26 @@ public sealed class VigilMetrics
     /// <summary>The rejected count for a signal and reason.</summary>
     public long Rejected(string signal, string reason) => _rejected.TryGetValue((signal, reason), out var v) ? v : 0;
 
+    /// <summary>Adds a writer of more metric families (a component's own counters) to <see cref="WriteTo"/>.</summary>
+    public void Register(Action<StringBuilder> write)
+    {
+        lock (_extra)
+        {
+            _extra.Add(write);
+        }
+    }
+
     /// <summary>Writes every metric in the Prometheus text exposition format (version 0.0.4).</summary>
     public void WriteTo(StringBuilder sb)
     {
+        lock (_extra)
+        {
+            foreach (var write in _extra)
+            {
+                write(sb);
+            }
+        }
+
         sb.Append("# HELP vigil_intake_items_total Items (samples, log records, spans) accepted at intake.\n");
         sb.Append("# TYPE vigil_intake_items_total counter\n");
         foreach (var ((signal, transport), value) in _accepted.OrderBy(kv => kv.Key))

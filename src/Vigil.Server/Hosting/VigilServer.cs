@@ -2,8 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Vigil.Core.PromQl;
-using Vigil.Core.PromQl.Evaluation;
 using Vigil.Core.Security;
 using Vigil.Core.Telemetry;
 using Vigil.Server.Api;
@@ -12,6 +10,7 @@ using Vigil.Server.Diagnostics;
 using Vigil.Server.Otlp;
 using Vigil.Server.RemoteWrite;
 using Vigil.Server.Security;
+using Vigil.Storage.RemoteWrite;
 using Vigil.Storage.State;
 using Vigil.Storage.Telemetry;
 
@@ -53,12 +52,18 @@ public static partial class VigilServer
 
         ITelemetryStore store;
         SqliteStateStore state;
+        RemoteWriteQueue? remoteWriteQueue = null;
         try
         {
             Directory.CreateDirectory(dataDirectory);
             options.Storage.DataDirectory = Path.Combine(dataDirectory, "telemetry");
             store = await EmbeddedTelemetryStore.OpenAsync(options.Storage, time, loggerFactory.CreateLogger("Vigil.Storage.Telemetry"), cancellationToken);
             state = await SqliteStateStore.OpenAsync(dataDirectory, time, cancellationToken);
+            if (options.MetricsSource.Kind == MetricsSourceKind.Prometheus && options.MetricsSource.RemoteWrite)
+            {
+                remoteWriteQueue = RemoteWriteQueue.Open(
+                    Path.Combine(dataDirectory, MetricsSourceServiceCollectionExtensions.QueueFolder), options.MetricsSource.QueueMaxBytes, loggerFactory.CreateLogger("Vigil.Storage.RemoteWrite"));
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -97,7 +102,7 @@ public static partial class VigilServer
             services.AddSingleton(options.Query);
             services.AddSingleton<VigilMetrics>();
             services.AddSingleton(new MetricMetadataCatalog());
-            services.AddSingleton<IMetricsSource>(sp => new EmbeddedMetricsSource(store, sp.GetRequiredService<MetricMetadataCatalog>(), new PromQlEngineOptions()));
+            services.AddMetricsSource(options.MetricsSource, store, remoteWriteQueue);
             services.AddSingleton<ReadinessGate>();
             services.AddSingleton(store);
             services.AddSingleton<ITelemetryWriter>(store);
@@ -163,6 +168,7 @@ public static partial class VigilServer
 
             await store.DisposeAsync();
             await state.DisposeAsync();
+            remoteWriteQueue?.Dispose();
             LogStopped(log);
         }
     }

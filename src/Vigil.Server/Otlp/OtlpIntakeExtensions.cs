@@ -42,6 +42,8 @@ public static class OtlpIntakeExtensions
         services.TryAddSingleton<OtlpHttpHandler>();
         services.TryAddSingleton<OtlpGrpcService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<OtlpGrpcService>, OtlpGrpcMethodProvider>());
+        services.TryAddSingleton<IDerivedSeriesWriter>(sp => new RemoteWrite.DerivedSeriesWriter(
+            sp.GetRequiredService<ITelemetryWriter>(), null, null, sp.GetRequiredService<ILogger<RemoteWrite.DerivedSeriesWriter>>()));
         services.AddHostedService<SpanMetricsFlusher>();
 
         var gzip = new BoundedGzipCompressionProvider(intake.MaxDecompressedBytes);

@@ -6,13 +6,14 @@ using Vigil.Core.Telemetry.Intake;
 namespace Vigil.Server.Otlp;
 
 /// <summary>
-/// Writes the span metrics (<see cref="SpanMetricsAggregator.Collect"/>) to the store every
+/// Writes the span metrics (<see cref="SpanMetricsAggregator.Collect"/>) through <see cref="IDerivedSeriesWriter"/> (the
+/// store, and the external metrics source's remote-write queue when one is configured) every
 /// <see cref="SpanMetricsOptions.FlushInterval"/>, and once more on shutdown. Values are cumulative, so a flush the store
 /// refuses (overload) loses nothing: the next one writes the totals again.
 /// </summary>
 internal sealed class SpanMetricsFlusher(
     SpanMetricsAggregator aggregator,
-    ITelemetryWriter writer,
+    IDerivedSeriesWriter writer,
     SpanMetricsOptions options,
     TimeProvider time,
     ILogger<SpanMetricsFlusher> logger) : BackgroundService
@@ -44,7 +45,7 @@ internal sealed class SpanMetricsFlusher(
                 var slice = samples.Count <= SamplesPerAppend
                     ? samples
                     : samples.Skip(offset).Take(SamplesPerAppend).ToList();
-                var result = await writer.AppendAsync(TelemetryBatch.OfSamples(slice), cancellationToken).ConfigureAwait(false);
+                var result = await writer.WriteAsync(slice, cancellationToken).ConfigureAwait(false);
                 refused += result.RejectedSamples;
             }
 

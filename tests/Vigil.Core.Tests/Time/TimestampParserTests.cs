@@ -11,6 +11,7 @@ public sealed class TimestampParserTests
     [InlineData("2025-03-01 12:00:00.123456789Z", "2025-03-01T12:00:00.1234568+00:00")]
     [InlineData("1740830400", "2025-03-01T12:00:00.0000000+00:00")]
     [InlineData("1740830400.25", "2025-03-01T12:00:00.2500000+00:00")]
+    [InlineData("1795961655.123", "2026-11-29T14:14:15.1230000+00:00")] // .123 is .12299990654 as a double: rounded to ms as Prometheus does
     [InlineData("0", "1970-01-01T00:00:00.0000000+00:00")]
     public void TryParse_Rfc3339OrUnixSeconds_ReturnsInstant(string text, string expected)
     {

@@ -100,6 +100,12 @@ public sealed class CompatibilityFixture : IAsyncLifetime
     internal Task<RangeAnswer> VigilAsync(CompatibilityQuery query) =>
         _vigilAnswers.GetOrAdd(query.ToString(), _ => RangeQueryAsync(_vigilClient!, query));
 
+    /// <summary>Prometheus's answer to the query as an instant query at <paramref name="timeMs"/>.</summary>
+    internal Task<RangeAnswer> PrometheusInstantAsync(CompatibilityQuery query, long timeMs) => InstantQueryAsync(_prometheusClient!, query, timeMs);
+
+    /// <summary>Vigil's answer to the query as an instant query at <paramref name="timeMs"/>.</summary>
+    internal Task<RangeAnswer> VigilInstantAsync(CompatibilityQuery query, long timeMs) => InstantQueryAsync(_vigilClient!, query, timeMs);
+
     /// <summary>Process output of both servers, for failure messages.</summary>
     internal string ServerOutput =>
         $"--- prometheus output (tail)\n{Tail(_prometheus?.Output)}\n--- vigil output (tail)\n{Tail(_vigil?.Output)}";
@@ -141,6 +147,17 @@ public sealed class CompatibilityFixture : IAsyncLifetime
             ["step"] = Seconds(query.StepMs),
         });
         using var response = await client.PostAsync("api/v1/query_range", form);
+        return RangeAnswer.Parse((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<RangeAnswer> InstantQueryAsync(HttpClient client, CompatibilityQuery query, long timeMs)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["query"] = query.Query,
+            ["time"] = Seconds(timeMs),
+        });
+        using var response = await client.PostAsync("api/v1/query", form);
         return RangeAnswer.Parse((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 

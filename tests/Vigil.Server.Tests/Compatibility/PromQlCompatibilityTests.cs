@@ -1,9 +1,10 @@
 namespace Vigil.Server.Tests.Compatibility;
 
 /// <summary>
-/// The PromQL compatibility suite: every query of <c>Compatibility/testdata/*.promql</c> runs as a range query on a
-/// real Prometheus 2.42 and on a real <c>vigil serve</c> holding the same data, and the answers must agree (or, for
-/// the few queries marked <c>expect-difference</c>, must differ, because Vigil follows Prometheus 3 there).
+/// The PromQL compatibility suite: every query of <c>Compatibility/testdata/*.promql</c> runs as a range query (and
+/// as instant queries at the range's middle and end) on a real Prometheus 2.42 and on a real <c>vigil serve</c> holding
+/// the same data, and the answers must agree (or, for the few queries marked <c>expect-difference</c>, the range
+/// answers must differ, because Vigil follows Prometheus 3 there or refuses).
 /// </summary>
 public sealed class PromQlCompatibilityTests(CompatibilityFixture fixture) : IClassFixture<CompatibilityFixture>
 {
@@ -23,7 +24,7 @@ public sealed class PromQlCompatibilityTests(CompatibilityFixture fixture) : ICl
 
     [Theory]
     [MemberData(nameof(Queries))]
-    public async Task RangeQuery_OnVigilAndPrometheus_GivesTheSameAnswer(string file, int line, string query)
+    public async Task Query_OnVigilAndPrometheus_GivesTheSameAnswer(string file, int line, string query)
     {
         // Arrange
         var q = All.Value.Single(x => x.File == file && x.Line == line);
@@ -38,10 +39,27 @@ public sealed class PromQlCompatibilityTests(CompatibilityFixture fixture) : ICl
         if (q.ExpectedDifference is null)
         {
             Assert.True(difference is null, $"{difference}\n  (data seed {CompatibilityData.Seed})");
+            // The same query as instant queries: at the range's middle and end, and for sort, whose order shows only
+            // in instant queries (a range query's series are in label order), at every tenth step.
+            var times = q.Ordered
+                ? Enumerable.Range(0, (int)((q.Steps + 9) / 10)).Select(i => q.StartMs + (i * 10 * q.StepMs)).ToList()
+                : [q.StartMs + ((q.Steps / 2) * q.StepMs), q.EndMs];
+            foreach (var t in times)
+            {
+                var instant = ResultComparer.FirstDifference(q, await fixture.PrometheusInstantAsync(q, t), await fixture.VigilInstantAsync(q, t), t);
+                Assert.True(instant is null, $"{instant}\n  (data seed {CompatibilityData.Seed})");
+            }
         }
         else
         {
             Assert.True(difference is not null, $"{q}: expected a difference ({q.ExpectedDifference}), but both answered the same");
+            if (q.ExpectedDifference.Contains("(unsupported", StringComparison.Ordinal))
+            {
+                // What Vigil cannot answer as Prometheus 3 would, it refuses clearly, never answers differently.
+                Assert.True(
+                    vigil.Error?.Contains("unsupported: ", StringComparison.Ordinal) == true,
+                    $"{q}: expected Vigil to refuse with \"unsupported: ...\", got {(vigil.ErrorType is null ? $"{vigil.Series.Count} series" : vigil.Error)}");
+            }
         }
     }
 

@@ -4,7 +4,10 @@ using System.Text.Json;
 
 namespace Vigil.Server.Tests.Compatibility;
 
-/// <summary>A parsed <c>query_range</c> answer: the series (label text, points) or the error.</summary>
+/// <summary>
+/// A parsed <c>query_range</c> answer, or an instant <c>query</c>'s (a vector element or a scalar is one point, a
+/// matrix keeps its raw samples): the series (label text, points) in answer order, or the error.
+/// </summary>
 /// <param name="Series">The series in answer order, each with its canonical label text and points.</param>
 /// <param name="ErrorType">The Prometheus <c>errorType</c> when the query failed.</param>
 /// <param name="Error">The error message when the query failed.</param>
@@ -40,9 +43,17 @@ internal sealed record RangeAnswer(IReadOnlyList<(string Labels, IReadOnlyList<(
             }
 
             var data = root.GetProperty("data");
-            if (data.GetProperty("resultType").GetString() != "matrix")
+            var resultType = data.GetProperty("resultType").GetString();
+            if (resultType is "scalar" or "string")
             {
-                return new RangeAnswer([], "not_matrix", "resultType " + data.GetProperty("resultType").GetString());
+                // An instant query's scalar or string: one unlabelled point, told apart by its type.
+                var point = data.GetProperty("result");
+                return new RangeAnswer([($"<{resultType}>", [(point[0].GetDouble(), point[1].GetString() ?? string.Empty)])], null, null);
+            }
+
+            if (resultType is not ("matrix" or "vector"))
+            {
+                return new RangeAnswer([], "unexpected_result_type", "resultType " + resultType);
             }
 
             var series = new List<(string, IReadOnlyList<(double, string)>)>();
@@ -52,9 +63,12 @@ internal sealed record RangeAnswer(IReadOnlyList<(string Labels, IReadOnlyList<(
                     .Select(p => (p.Name, Value: p.Value.GetString() ?? string.Empty))
                     .OrderBy(p => p.Name, StringComparer.Ordinal)
                     .Select(p => $"{p.Name}={JsonSerializer.Serialize(p.Value)}");
-                var points = item.GetProperty("values").EnumerateArray()
-                    .Select(v => (v[0].GetDouble(), v[1].GetString() ?? string.Empty))
-                    .ToList();
+                // An instant vector's element is one point.
+                var points = resultType == "vector"
+                    ? [(item.GetProperty("value")[0].GetDouble(), item.GetProperty("value")[1].GetString() ?? string.Empty)]
+                    : item.GetProperty("values").EnumerateArray()
+                        .Select(v => (v[0].GetDouble(), v[1].GetString() ?? string.Empty))
+                        .ToList();
                 series.Add(("{" + string.Join(", ", labels) + "}", points));
             }
 
@@ -78,9 +92,16 @@ internal static class ResultComparer
     private const double AbsoluteTolerance = 1e-12;
 
     /// <summary>The first difference, described for a failure message, or null when the answers agree.</summary>
-    public static string? FirstDifference(CompatibilityQuery query, RangeAnswer prometheus, RangeAnswer vigil)
+    /// <param name="query">The query.</param>
+    /// <param name="prometheus">Prometheus's answer.</param>
+    /// <param name="vigil">Vigil's answer.</param>
+    /// <param name="instantAtMs">The time of an instant query, or null for the query's range.</param>
+    public static string? FirstDifference(CompatibilityQuery query, RangeAnswer prometheus, RangeAnswer vigil, long? instantAtMs = null)
     {
-        var header = $"{query}\n  range {query.StartMs / 1000.0:R}..{query.EndMs / 1000.0:R} step {query.StepMs / 1000.0:R}s\n  ";
+        var when = instantAtMs is { } at
+            ? $"instant query at {at / 1000.0:R}"
+            : $"range {query.StartMs / 1000.0:R}..{query.EndMs / 1000.0:R} step {query.StepMs / 1000.0:R}s";
+        var header = $"{query}\n  {when}\n  ";
         if (prometheus.ErrorType is not null || vigil.ErrorType is not null)
         {
             if (prometheus.ErrorType == vigil.ErrorType)

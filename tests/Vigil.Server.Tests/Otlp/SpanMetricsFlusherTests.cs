@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Telemetry;
 using Vigil.Core.Telemetry.Intake;
 using Vigil.Server.Otlp;
+using Vigil.Server.RemoteWrite;
 
 namespace Vigil.Server.Tests.Otlp;
 
@@ -15,7 +16,7 @@ public class SpanMetricsFlusherTests
         var writer = new FakeTelemetryWriter();
         var aggregator = new SpanMetricsAggregator(new SpanMetricsOptions());
         aggregator.Observe("api", "1", "prod", "op", SpanKind.Server, SpanStatusCode.Unset, 0.2);
-        var flusher = new SpanMetricsFlusher(aggregator, writer, new SpanMetricsOptions(), time, NullLogger<SpanMetricsFlusher>.Instance);
+        var flusher = new SpanMetricsFlusher(aggregator, new DerivedSeriesWriter(writer, null, null, NullLogger<DerivedSeriesWriter>.Instance), new SpanMetricsOptions(), time, NullLogger<SpanMetricsFlusher>.Instance);
         await flusher.StartAsync(CancellationToken.None);
 
         await flusher.StopAsync(CancellationToken.None);
@@ -31,7 +32,7 @@ public class SpanMetricsFlusherTests
         var writer = new FakeTelemetryWriter { Overloaded = TimeSpan.FromSeconds(1) };
         var aggregator = new SpanMetricsAggregator(new SpanMetricsOptions());
         aggregator.Observe("api", "1", "prod", "op", SpanKind.Server, SpanStatusCode.Unset, 0.2);
-        var flusher = new SpanMetricsFlusher(aggregator, writer, new SpanMetricsOptions(), new FakeTimeProvider(IntakeFixture.Now), NullLogger<SpanMetricsFlusher>.Instance);
+        var flusher = new SpanMetricsFlusher(aggregator, new DerivedSeriesWriter(writer, null, null, NullLogger<DerivedSeriesWriter>.Instance), new SpanMetricsOptions(), new FakeTimeProvider(IntakeFixture.Now), NullLogger<SpanMetricsFlusher>.Instance);
 
         await flusher.FlushAsync(CancellationToken.None);
 
@@ -48,7 +49,7 @@ public class SpanMetricsFlusherTests
             aggregator.Observe("api", "1", "prod", $"op{i}", SpanKind.Server, SpanStatusCode.Unset, 0.2);
         }
 
-        var flusher = new SpanMetricsFlusher(aggregator, writer, new SpanMetricsOptions(), new FakeTimeProvider(IntakeFixture.Now), NullLogger<SpanMetricsFlusher>.Instance);
+        var flusher = new SpanMetricsFlusher(aggregator, new DerivedSeriesWriter(writer, null, null, NullLogger<DerivedSeriesWriter>.Instance), new SpanMetricsOptions(), new FakeTimeProvider(IntakeFixture.Now), NullLogger<SpanMetricsFlusher>.Instance);
 
         await flusher.FlushAsync(CancellationToken.None);
 
