@@ -57,61 +57,92 @@ internal sealed partial class Evaluator
             }
         }
 
-        // Groups in order of first appearance, each with its output labels and members.
-        var groups = new Dictionary<LabelSet, List<VSample>>();
+        // Groups in order of first appearance, each with its output labels and members. A series' group is the same at
+        // every step, so it is computed once per series (count_values' labels depend on the value: not cached).
+        var groupOf = a.Op == AggregationOp.CountValues
+            ? null
+            : NodeCache(a, labels => GroupingKey(labels, grouping, a.Without));
+        var groupIndex = new Dictionary<LabelSet, int>();
         var order = new List<LabelSet>();
-        foreach (var e in input)
+        if (_groupScratch.Length < input.Count)
         {
-            var key = GroupingKey(e.Labels, grouping, a.Without);
-            if (!groups.TryGetValue(key, out var members))
+            _groupScratch = new int[Math.Max(input.Count, _groupScratch.Length * 2)];
+            _memberScratch = new VSample[_groupScratch.Length];
+        }
+
+        var groupOfElement = _groupScratch.AsSpan(0, input.Count);
+        for (var i = 0; i < input.Count; i++)
+        {
+            var key = groupOf is null ? GroupingKey(input[i].Labels, grouping, a.Without) : groupOf.Get(input[i].Labels);
+            if (!groupIndex.TryGetValue(key, out var g))
             {
-                members = [];
-                groups[key] = members;
+                g = order.Count;
+                groupIndex[key] = g;
                 order.Add(key);
             }
 
-            members.Add(e);
+            groupOfElement[i] = g;
         }
 
-        var result = new List<VSample>();
-        foreach (var key in order)
+        // The members of group g, in input order, are allMembers[offsets[g]..offsets[g + 1]] (a counting sort).
+        var offsets = new int[order.Count + 1];
+        foreach (var g in groupOfElement)
         {
-            var members = groups[key];
+            offsets[g + 1]++;
+        }
+
+        for (var g = 0; g < order.Count; g++)
+        {
+            offsets[g + 1] += offsets[g];
+        }
+
+        var allMembers = _memberScratch.AsSpan(0, input.Count);
+        var next = offsets[..^1];
+        for (var i = 0; i < input.Count; i++)
+        {
+            allMembers[next[groupOfElement[i]]++] = input[i];
+        }
+
+        var result = new List<VSample>(order.Count);
+        for (var g = 0; g < order.Count; g++)
+        {
+            var key = order[g];
+            ReadOnlySpan<VSample> members = allMembers[offsets[g]..offsets[g + 1]];
             switch (a.Op)
             {
                 case AggregationOp.Sum:
-                    result.Add(new VSample(key, KahanSum(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, KahanSum(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Avg:
-                    result.Add(new VSample(key, Mean(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, Mean(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Count:
-                    result.Add(new VSample(key, members.Count, 0));
+                    result.Add(new VSample(key, members.Length, 0));
                     break;
                 case AggregationOp.Group:
                     result.Add(new VSample(key, 1, 0));
                     break;
                 case AggregationOp.Min:
-                    result.Add(new VSample(key, MinOf(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, MinOf(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Max:
-                    result.Add(new VSample(key, MaxOf(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, MaxOf(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Stdvar:
-                    result.Add(new VSample(key, Variance(members.Select(m => m.Value)), 0));
+                    result.Add(new VSample(key, Variance(ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Stddev:
-                    result.Add(new VSample(key, Math.Sqrt(Variance(members.Select(m => m.Value))), 0));
+                    result.Add(new VSample(key, Math.Sqrt(Variance(ValuesOf(members))), 0));
                     break;
                 case AggregationOp.Quantile:
-                    result.Add(new VSample(key, Quantile(param, members.Select(m => m.Value).ToList()), 0));
+                    result.Add(new VSample(key, Quantile(param, ValuesOf(members)), 0));
                     break;
                 case AggregationOp.Topk:
                 case AggregationOp.Bottomk:
                     result.AddRange(TopK(members, param, a.Op == AggregationOp.Topk));
                     break;
                 case AggregationOp.CountValues:
-                    result.Add(new VSample(key, members.Count, 0));
+                    result.Add(new VSample(key, members.Length, 0));
                     break;
                 default:
                     throw new PromQlEvaluationException("unsupported: aggregation " + AggregateExpr.OpName(a.Op));
@@ -136,14 +167,14 @@ internal sealed partial class Evaluator
     /// a strictly better element (NaN is worst), with Go's container/heap moves, so ties keep the same series as in
     /// Prometheus. The result is best first.
     /// </summary>
-    private static IEnumerable<VSample> TopK(List<VSample> members, double k, bool top)
+    private static List<VSample> TopK(ReadOnlySpan<VSample> members, double k, bool top)
     {
         if (k < 1)
         {
             return [];
         }
 
-        var n = k >= members.Count ? members.Count : (int)k;
+        var n = k >= members.Length ? members.Length : (int)k;
 
         // "Weaker" is the heap's Less: for topk the smaller value, for bottomk the bigger; NaN is always weaker.
         bool Weaker(VSample x, VSample y) => double.IsNaN(x.Value) || (top ? x.Value < y.Value : x.Value > y.Value);
@@ -220,7 +251,7 @@ internal sealed partial class Evaluator
         return i > i0;
     }
 
-    internal static double KahanSum(IEnumerable<double> values)
+    internal static double KahanSum(ReadOnlySpan<double> values)
     {
         double sum = 0, c = 0;
         foreach (var v in values)
@@ -251,7 +282,7 @@ internal sealed partial class Evaluator
         return (t, c);
     }
 
-    internal static double Mean(IEnumerable<double> values)
+    internal static double Mean(ReadOnlySpan<double> values)
     {
         double sum = 0, c = 0;
         var n = 0;
@@ -264,7 +295,7 @@ internal sealed partial class Evaluator
         return double.IsInfinity(sum) ? sum / n : (sum + c) / n;
     }
 
-    internal static double MinOf(IEnumerable<double> values)
+    internal static double MinOf(ReadOnlySpan<double> values)
     {
         var first = true;
         double min = double.NaN;
@@ -281,7 +312,7 @@ internal sealed partial class Evaluator
         return min;
     }
 
-    internal static double MaxOf(IEnumerable<double> values)
+    internal static double MaxOf(ReadOnlySpan<double> values)
     {
         var first = true;
         double max = double.NaN;
@@ -299,7 +330,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>Population variance by Welford's method, as Prometheus computes stdvar.</summary>
-    internal static double Variance(IEnumerable<double> values)
+    internal static double Variance(ReadOnlySpan<double> values)
     {
         double mean = 0, m2 = 0;
         var n = 0;
@@ -315,9 +346,9 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>Prometheus's quantile: linear interpolation between the closest ranks, q outside [0, 1] gives ±Inf.</summary>
-    internal static double Quantile(double q, List<double> values)
+    internal static double Quantile(double q, Span<double> values)
     {
-        if (values.Count == 0 || double.IsNaN(q))
+        if (values.Length == 0 || double.IsNaN(q))
         {
             return double.NaN;
         }
@@ -334,7 +365,7 @@ internal sealed partial class Evaluator
 
         // Go's sort.Float64s puts NaN first.
         values.Sort((x, y) => double.IsNaN(x) ? (double.IsNaN(y) ? 0 : -1) : double.IsNaN(y) ? 1 : x.CompareTo(y));
-        var n = values.Count;
+        var n = values.Length;
         var rank = q * (n - 1);
         var lower = Math.Max(0, (int)Math.Floor(rank));
         var upper = Math.Min(n - 1, lower + 1);

@@ -53,7 +53,7 @@ internal sealed partial class Evaluator
     private static bool DropsName(BinaryOp op) =>
         op is BinaryOp.Add or BinaryOp.Sub or BinaryOp.Mul or BinaryOp.Div or BinaryOp.Pow or BinaryOp.Mod or BinaryOp.Atan2;
 
-    private static List<VSample> VectorScalar(BinaryExpr b, List<VSample> vec, double scalar, bool swap)
+    private List<VSample> VectorScalar(BinaryExpr b, List<VSample> vec, double scalar, bool swap)
     {
         var result = new List<VSample>(vec.Count);
         var comparison = BinaryExpr.IsComparison(b.Op);
@@ -75,7 +75,7 @@ internal sealed partial class Evaluator
 
             if (keep)
             {
-                var labels = DropsName(b.Op) || b.ReturnBool ? DropName(e.Labels) : e.Labels;
+                var labels = DropsName(b.Op) || b.ReturnBool ? _withoutName.Get(e.Labels) : e.Labels;
                 result.Add(new VSample(labels, value, e.SampleTs));
             }
         }
@@ -83,6 +83,12 @@ internal sealed partial class Evaluator
         CheckUnique(result);
         return result;
     }
+
+    /// <summary>
+    /// The matching signature of <paramref name="b"/>'s operands, worked out once per series per query (a series'
+    /// signature is the same at every step).
+    /// </summary>
+    private Func<LabelSet, LabelSet> Signature(BinaryExpr b) => NodeCache(b, Signature(b.Matching)).Get;
 
     private static Func<LabelSet, LabelSet> Signature(VectorMatching? m)
     {
@@ -96,10 +102,16 @@ internal sealed partial class Evaluator
         return l => l.Without(ignoring);
     }
 
-    private static List<VSample> VectorVector(BinaryExpr b, List<VSample> lhs, List<VSample> rhs)
+    private List<VSample> VectorVector(BinaryExpr b, List<VSample> lhs, List<VSample> rhs)
     {
         var card = b.Matching?.Card ?? VectorMatchCardinality.OneToOne;
-        var sig = Signature(b.Matching);
+        var sig = Signature(b);
+
+        // Without group_left/group_right include labels the output labels depend only on the left series: worked out
+        // once per series. With them they also depend on the matched right series: built for each match.
+        var metricOf = b.Matching is { Include.Count: > 0 }
+            ? null
+            : NodeCache(b, ls => ResultMetric(ls, LabelSet.Empty, b.Op, b.Matching, card), slot: 1);
         if (card == VectorMatchCardinality.OneToMany)
         {
             (lhs, rhs) = (rhs, lhs);
@@ -141,10 +153,10 @@ internal sealed partial class Evaluator
                 continue;
             }
 
-            var metric = ResultMetric(ls.Labels, rs.Labels, b.Op, b.Matching, card);
+            var metric = metricOf is null ? ResultMetric(ls.Labels, rs.Labels, b.Op, b.Matching, card) : metricOf.Get(ls.Labels);
             if (b.ReturnBool)
             {
-                metric = DropName(metric);
+                metric = _withoutName.Get(metric);
             }
 
             if (card == VectorMatchCardinality.OneToOne)
@@ -210,9 +222,9 @@ internal sealed partial class Evaluator
         return LabelSet.From(labels);
     }
 
-    private static List<VSample> SetOp(BinaryExpr b, List<VSample> lhs, List<VSample> rhs)
+    private List<VSample> SetOp(BinaryExpr b, List<VSample> lhs, List<VSample> rhs)
     {
-        var sig = Signature(b.Matching);
+        var sig = Signature(b);
         switch (b.Op)
         {
             case BinaryOp.And:

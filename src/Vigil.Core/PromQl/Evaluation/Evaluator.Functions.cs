@@ -81,19 +81,19 @@ internal sealed partial class Evaluator
                     return n;
                 });
             case "avg_over_time":
-                return RangeFunc(c, t, (s, _, _) => Mean(s.Select(x => x.Value)));
+                return RangeFunc(c, t, (s, _, _) => Mean(ValuesOf(s)));
             case "sum_over_time":
-                return RangeFunc(c, t, (s, _, _) => KahanSum(s.Select(x => x.Value)));
+                return RangeFunc(c, t, (s, _, _) => KahanSum(ValuesOf(s)));
             case "min_over_time":
-                return RangeFunc(c, t, (s, _, _) => MinOf(s.Select(x => x.Value)));
+                return RangeFunc(c, t, (s, _, _) => MinOf(ValuesOf(s)));
             case "max_over_time":
-                return RangeFunc(c, t, (s, _, _) => MaxOf(s.Select(x => x.Value)));
+                return RangeFunc(c, t, (s, _, _) => MaxOf(ValuesOf(s)));
             case "count_over_time":
                 return RangeFunc(c, t, (s, _, _) => s.Length);
             case "stdvar_over_time":
-                return RangeFunc(c, t, (s, _, _) => Variance(s.Select(x => x.Value)));
+                return RangeFunc(c, t, (s, _, _) => Variance(ValuesOf(s)));
             case "stddev_over_time":
-                return RangeFunc(c, t, (s, _, _) => Math.Sqrt(Variance(s.Select(x => x.Value))));
+                return RangeFunc(c, t, (s, _, _) => Math.Sqrt(Variance(ValuesOf(s))));
             case "last_over_time":
                 return RangeFunc(c, t, (s, _, _) => s[^1].Value, dropName: false);
             case "present_over_time":
@@ -101,7 +101,7 @@ internal sealed partial class Evaluator
             case "quantile_over_time":
                 {
                     var q = EvalScalar(args[0], t);
-                    return RangeFunc(c, t, (s, _, _) => Quantile(q, s.Select(x => x.Value).ToList()), matrixArg: 1);
+                    return RangeFunc(c, t, (s, _, _) => Quantile(q, ValuesOf(s)), matrixArg: 1);
                 }
 
             case "absent_over_time":
@@ -199,7 +199,7 @@ internal sealed partial class Evaluator
             case "label_join":
                 return LabelJoin(args, t);
             case "histogram_quantile":
-                return HistogramQuantile(args, t);
+                return HistogramQuantile(c, t);
             case "day_of_month":
                 return DateFunc(args, t, d => d.Day);
             case "day_of_week":
@@ -237,7 +237,7 @@ internal sealed partial class Evaluator
     }
 
     private List<VSample> Simple(IReadOnlyList<Expr> args, long t, Func<double, double> f) =>
-        Checked(EvalVector(args[0], t).Select(e => new VSample(DropName(e.Labels), f(e.Value), e.SampleTs)).ToList());
+        Checked(EvalVector(args[0], t).Select(e => new VSample(_withoutName.Get(e.Labels), f(e.Value), e.SampleTs)).ToList());
 
     private List<VSample> DateFunc(IReadOnlyList<Expr> args, long t, Func<CivilTime, double> f)
     {
@@ -259,29 +259,82 @@ internal sealed partial class Evaluator
         return Checked(result);
     }
 
-    private List<VSample> RangeFunc(Call c, long t, Func<Sample[], long, long, double?> f, bool dropName = true, int matrixArg = 0)
+    /// <summary>
+    /// Applies a range function to every series of its range-vector argument at <paramref name="t"/>. Over a range
+    /// selector (the common case) the windows are read straight from the prefetched samples, with no range vector built.
+    /// </summary>
+    private List<VSample> RangeFunc(Call c, long t, WindowFunction f, bool dropName = true, int matrixArg = 0)
     {
         var arg = Unwrap(c.Args[matrixArg]);
-        var (rangeMs, refT) = arg switch
+        switch (arg)
         {
-            MatrixSelector ms => ((long)ms.Range.TotalMilliseconds, RefTime(ms.Selector, t)),
-            SubqueryExpr sq => ((long)sq.Range.TotalMilliseconds, SubqueryRefTime(sq, t)),
-            _ => throw new PromQlEvaluationException($"unsupported: {c.Function} over {arg}"),
-        };
-        var result = new List<VSample>();
-        foreach (var s in EvalMatrix(arg, t))
+            case MatrixSelector ms:
+                {
+                    var rangeMs = (long)ms.Range.TotalMilliseconds;
+                    var refT = RefTime(ms.Selector, t);
+                    var series = _data[ms.Selector];
+                    var hints = WindowHints(ms.Selector);
+                    var result = new List<VSample>(series.Count);
+                    for (var i = 0; i < series.Count; i++)
+                    {
+                        var s = series[i];
+                        var window = Window(s.Samples, refT, rangeMs, hints.AsSpan(2 * i, 2));
+                        if (window.Count > 0 && f(window, rangeMs, refT) is { } value)
+                        {
+                            result.Add(new VSample(dropName ? _withoutName.Get(s.Labels) : s.Labels, value, t));
+                        }
+                    }
+
+                    // When the output labels of all the selector's series are distinct, so are those of any step.
+                    return DistinctOutputLabels(ms.Selector, dropName) ? result : Checked(result);
+                }
+
+            case SubqueryExpr sq:
+                {
+                    var rangeMs = (long)sq.Range.TotalMilliseconds;
+                    var refT = SubqueryRefTime(sq, t);
+                    var result = new List<VSample>();
+                    foreach (var s in EvalSubquery(sq, t))
+                    {
+                        if (f(s.Samples, rangeMs, refT) is { } value)
+                        {
+                            result.Add(new VSample(dropName ? _withoutName.Get(s.Labels) : s.Labels, value, t));
+                        }
+                    }
+
+                    return Checked(result);
+                }
+
+            default:
+                throw new PromQlEvaluationException($"unsupported: {c.Function} over {arg}");
+        }
+    }
+
+    /// <summary>
+    /// Whether the output labels of a range function over <paramref name="vs"/> (its series' labels, without
+    /// <c>__name__</c> when <paramref name="dropName"/>) are distinct across all the series fetched for it; worked
+    /// out once per query.
+    /// </summary>
+    private bool DistinctOutputLabels(VectorSelector vs, bool dropName)
+    {
+        var key = (vs, dropName ? 1 : 0);
+        if (!_distinctOutputs.TryGetValue(key, out var distinct))
         {
-            if (f(s.Samples, rangeMs, refT) is { } value)
+            var seen = new HashSet<LabelSet>();
+            distinct = true;
+            foreach (var s in _data[vs])
             {
-                result.Add(new VSample(dropName ? DropName(s.Labels) : s.Labels, value, t));
+                distinct &= seen.Add(dropName ? _withoutName.Get(s.Labels) : s.Labels);
             }
+
+            _distinctOutputs[key] = distinct;
         }
 
-        return Checked(result);
+        return distinct;
     }
 
     /// <summary>Prometheus's extrapolatedRate for rate, increase and delta.</summary>
-    private static double? ExtrapolatedRate(Sample[] samples, long rangeMs, long refT, bool isCounter, bool isRate)
+    private static double? ExtrapolatedRate(ReadOnlySpan<Sample> samples, long rangeMs, long refT, bool isCounter, bool isRate)
     {
         if (samples.Length < 2)
         {
@@ -340,7 +393,7 @@ internal sealed partial class Evaluator
         return result * factor;
     }
 
-    private static double? InstantValue(Sample[] samples, bool isRate)
+    private static double? InstantValue(ReadOnlySpan<Sample> samples, bool isRate)
     {
         if (samples.Length < 2)
         {
@@ -360,7 +413,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>Prometheus's linearRegression: least squares with x in seconds relative to <paramref name="interceptTime"/>.</summary>
-    private static (double Slope, double Intercept) LinearRegression(Sample[] samples, long interceptTime)
+    private static (double Slope, double Intercept) LinearRegression(ReadOnlySpan<Sample> samples, long interceptTime)
     {
         double n = 0, sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
         var initY = samples[0].Value;
@@ -556,20 +609,28 @@ internal sealed partial class Evaluator
         return Checked(result);
     }
 
-    private List<VSample> HistogramQuantile(IReadOnlyList<Expr> args, long t)
+    private List<VSample> HistogramQuantile(Call c, long t)
     {
-        var q = EvalScalar(args[0], t);
+        var q = EvalScalar(c.Args[0], t);
+
+        // A bucket series' histogram and upper bound are the same at every step: worked out once per series.
+        var bucketOf = NodeCache(c, static labels =>
+        {
+            var le = labels.Get("le");
+            return le is not null && TryParseGoFloat(le, out var upper)
+                ? (Key: labels.Without("le", LabelSet.MetricNameLabel), UpperBound: upper)
+                : (Key: null, UpperBound: double.NaN);
+        });
         var groups = new Dictionary<LabelSet, List<(double UpperBound, double Count)>>();
         var order = new List<LabelSet>();
-        foreach (var e in EvalVector(args[1], t))
+        foreach (var e in EvalVector(c.Args[1], t))
         {
-            var le = e.Labels.Get("le");
-            if (le is null || !TryParseGoFloat(le, out var upper))
+            var (key, upper) = bucketOf.Get(e.Labels);
+            if (key is null)
             {
                 continue;
             }
 
-            var key = e.Labels.Without("le", LabelSet.MetricNameLabel);
             if (!groups.TryGetValue(key, out var buckets))
             {
                 buckets = [];

@@ -16,6 +16,32 @@ internal sealed partial class Evaluator
     private readonly Dictionary<VectorSelector, List<MSeries>> _data = new(ReferenceEqualityComparer.Instance);
     private long _loadedSamples;
 
+    /// <summary>Labels without <c>__name__</c>, per input series, for value-changing functions.</summary>
+    private readonly LabelCache<LabelSet> _withoutName = new(DropName);
+
+    /// <summary>
+    /// Per-node label caches (aggregation groups, histogram buckets, vector matching), by node reference and, where a
+    /// node has more than one, a slot number.
+    /// </summary>
+    private readonly Dictionary<(Expr Node, int Slot), object> _nodeCaches = new(NodeSlotComparer.Instance);
+
+    /// <summary>
+    /// Per range selector, where each series' last window started and ended (two entries per series). A range query
+    /// steps forward in time, so the next window starts and ends there or a few samples later: the searches try that
+    /// first.
+    /// </summary>
+    private readonly Dictionary<VectorSelector, int[]> _windowHints = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Per range-selector (and whether __name__ is dropped): are the output labels of its series distinct.</summary>
+    private readonly Dictionary<(Expr Node, int Slot), bool> _distinctOutputs = new(NodeSlotComparer.Instance);
+
+    /// <summary>Scratch space for the values of one group or window; used only by leaf computations, never across an Eval.</summary>
+    private double[] _scratch = new double[64];
+
+    /// <summary>Scratch space of an aggregation: each input element's group, and the members ordered by group.</summary>
+    private int[] _groupScratch = new int[64];
+    private VSample[] _memberScratch = new VSample[64];
+
     internal Evaluator(ISeriesSource source, PromQlEngineOptions options, long start, long end)
     {
         _source = source;
@@ -36,10 +62,11 @@ internal sealed partial class Evaluator
         switch (expr)
         {
             case VectorSelector vs:
-                Fetch(vs, first, last, 0, _lookback);
+                Fetch(vs, first, last, 0, _lookback, dropStale: false);
                 break;
             case MatrixSelector ms:
-                Fetch(ms.Selector, first, last, (long)ms.Range.TotalMilliseconds, 0);
+                // Range windows never contain stale markers, so they are dropped here once instead of at every step.
+                Fetch(ms.Selector, first, last, (long)ms.Range.TotalMilliseconds, 0, dropStale: true);
                 break;
             case SubqueryExpr sq:
                 {
@@ -77,7 +104,7 @@ internal sealed partial class Evaluator
         }
     }
 
-    private void Fetch(VectorSelector vs, long first, long last, long range, long lookback)
+    private void Fetch(VectorSelector vs, long first, long last, long range, long lookback, bool dropStale)
     {
         var offset = (long)vs.Offset.TotalMilliseconds;
         if (vs.At is not null)
@@ -102,11 +129,54 @@ internal sealed partial class Evaluator
                 throw new PromQlEvaluationException("query processing would load too many samples into memory in query execution");
             }
 
-            var samples = s.Samples.Where(x => x.TimestampMs > from && x.TimestampMs <= to).OrderBy(x => x.TimestampMs).ToArray();
-            list.Add(new MSeries(s.Labels, samples));
+            list.Add(new MSeries(s.Labels, PrepareSamples(s.Samples, from, to, dropStale)));
         }
 
         _data[vs] = list;
+    }
+
+    /// <summary>
+    /// The samples in (from, to] sorted by time, without stale markers when <paramref name="dropStale"/>. The store
+    /// normally returns exactly that window in time order, so this is one checking pass and a copy; only input that
+    /// is out of order or out of the window is filtered and sorted.
+    /// </summary>
+    private static Sample[] PrepareSamples(IReadOnlyList<Sample> samples, long from, long to, bool dropStale)
+    {
+        var ordered = true;
+        var count = 0;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var x = samples[i];
+            if (i > 0 && x.TimestampMs <= samples[i - 1].TimestampMs)
+            {
+                ordered = false;
+            }
+
+            if (x.TimestampMs > from && x.TimestampMs <= to && !(dropStale && IsStale(x.Value)))
+            {
+                count++;
+            }
+        }
+
+        if (!ordered)
+        {
+            // OrderBy is stable, as before: samples with equal times keep the store's order.
+            return samples.Where(x => x.TimestampMs > from && x.TimestampMs <= to && !(dropStale && IsStale(x.Value)))
+                .OrderBy(x => x.TimestampMs).ToArray();
+        }
+
+        var result = new Sample[count];
+        var n = 0;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var x = samples[i];
+            if (x.TimestampMs > from && x.TimestampMs <= to && !(dropStale && IsStale(x.Value)))
+            {
+                result[n++] = x;
+            }
+        }
+
+        return result;
     }
 
     private long AtTime(AtModifier at) => at.Kind switch
@@ -189,14 +259,15 @@ internal sealed partial class Evaluator
             }
         }
 
-        return order.Select(l => new MSeries(l, [.. series[l]])).ToList();
+        return order.Select(l => new MSeries(l, series[l].ToArray())).ToList();
     }
 
     private List<VSample> EvalVectorSelector(VectorSelector vs, long t)
     {
         var refT = RefTime(vs, t);
-        var result = new List<VSample>();
-        foreach (var s in _data[vs])
+        var series = _data[vs];
+        var result = new List<VSample>(series.Count);
+        foreach (var s in series)
         {
             // Prometheus 3: the lookback window is left-open, (refT - lookback, refT].
             var i = UpperBound(s.Samples, refT) - 1;
@@ -216,30 +287,74 @@ internal sealed partial class Evaluator
         var refT = RefTime(ms.Selector, t);
         var range = (long)ms.Range.TotalMilliseconds;
         var result = new List<MSeries>();
-        foreach (var s in _data[ms.Selector])
+        var series = _data[ms.Selector];
+        var hints = WindowHints(ms.Selector);
+        for (var i = 0; i < series.Count; i++)
         {
-            var lo = UpperBound(s.Samples, refT - range);
-            var hi = UpperBound(s.Samples, refT);
-            var window = new List<Sample>(Math.Max(0, hi - lo));
-            for (var i = lo; i < hi; i++)
-            {
-                if (!IsStale(s.Samples[i].Value))
-                {
-                    window.Add(s.Samples[i]);
-                }
-            }
-
+            var window = Window(series[i].Samples, refT, range, hints.AsSpan(2 * i, 2));
             if (window.Count > 0)
             {
-                result.Add(new MSeries(s.Labels, [.. window]));
+                result.Add(new MSeries(series[i].Labels, window));
             }
         }
 
         return result;
     }
 
+    private int[] WindowHints(VectorSelector vs)
+    {
+        if (!_windowHints.TryGetValue(vs, out var hints))
+        {
+            hints = new int[2 * _data[vs].Count];
+            _windowHints[vs] = hints;
+        }
+
+        return hints;
+    }
+
+    /// <summary>
+    /// The samples of a prefetched range-selector series in the left-open window (refT - range, refT], as a slice of
+    /// its samples (no copy; stale markers were dropped by <see cref="Fetch"/>). <paramref name="hints"/> holds where
+    /// the series' previous window started and ended, and is updated.
+    /// </summary>
+    private static ArraySegment<Sample> Window(ArraySegment<Sample> samples, long refT, long range, Span<int> hints)
+    {
+        var lo = UpperBound(samples, refT - range, hints[0]);
+        var hi = UpperBound(samples, refT, Math.Max(lo, hints[1]));
+        hints[0] = lo;
+        hints[1] = hi;
+        return samples.Slice(lo, Math.Max(0, hi - lo));
+    }
+
+    /// <summary>
+    /// <see cref="UpperBound(ReadOnlySpan{Sample}, long)"/>, looking first at the few samples from
+    /// <paramref name="hint"/> on (any hint gives the right answer; a good one saves the binary search).
+    /// </summary>
+    private static int UpperBound(ReadOnlySpan<Sample> samples, long t, int hint)
+    {
+        if (hint >= 0 && hint <= samples.Length && (hint == 0 || samples[hint - 1].TimestampMs <= t))
+        {
+            // Every sample before the hint is at or before t.
+            var limit = Math.Min(samples.Length, hint + 4);
+            for (var i = hint; i < limit; i++)
+            {
+                if (samples[i].TimestampMs > t)
+                {
+                    return i;
+                }
+            }
+
+            if (limit == samples.Length)
+            {
+                return limit;
+            }
+        }
+
+        return UpperBound(samples, t);
+    }
+
     /// <summary>Index of the first sample with a timestamp greater than <paramref name="t"/>.</summary>
-    private static int UpperBound(Sample[] samples, long t)
+    private static int UpperBound(ReadOnlySpan<Sample> samples, long t)
     {
         int lo = 0, hi = samples.Length;
         while (lo < hi)
@@ -272,6 +387,67 @@ internal sealed partial class Evaluator
             List<VSample> vec => Checked(vec.Select(e => new VSample(DropName(e.Labels), -e.Value, e.SampleTs)).ToList()),
             _ => throw new PromQlEvaluationException("unsupported: unary minus on " + u.Expr.ValueType),
         };
+    }
+
+    /// <summary>
+    /// The label cache of <paramref name="node"/>, created with <paramref name="compute"/> on first use. The
+    /// computation must depend only on the node and the labels.
+    /// </summary>
+    private LabelCache<T> NodeCache<T>(Expr node, Func<LabelSet, T> compute, int slot = 0)
+    {
+        if (!_nodeCaches.TryGetValue((node, slot), out var cache))
+        {
+            cache = new LabelCache<T>(compute);
+            _nodeCaches[(node, slot)] = cache;
+        }
+
+        return (LabelCache<T>)cache;
+    }
+
+    /// <summary>Compares (node, slot) keys by node reference: two equal-looking subexpressions keep separate caches.</summary>
+    private sealed class NodeSlotComparer : IEqualityComparer<(Expr Node, int Slot)>
+    {
+        public static readonly NodeSlotComparer Instance = new();
+
+        public bool Equals((Expr Node, int Slot) x, (Expr Node, int Slot) y) => ReferenceEquals(x.Node, y.Node) && x.Slot == y.Slot;
+
+        public int GetHashCode((Expr Node, int Slot) obj) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Node), obj.Slot);
+    }
+
+    /// <summary>Scratch space for at least <paramref name="count"/> values.</summary>
+    private Span<double> Scratch(int count)
+    {
+        if (_scratch.Length < count)
+        {
+            _scratch = new double[Math.Max(count, _scratch.Length * 2)];
+        }
+
+        return _scratch.AsSpan(0, count);
+    }
+
+    /// <summary>The values of a window, in <see cref="Scratch"/>.</summary>
+    private Span<double> ValuesOf(ReadOnlySpan<Sample> window)
+    {
+        var values = Scratch(window.Length);
+        for (var i = 0; i < window.Length; i++)
+        {
+            values[i] = window[i].Value;
+        }
+
+        return values;
+    }
+
+    /// <summary>The values of vector elements, in <see cref="Scratch"/>.</summary>
+    private Span<double> ValuesOf(ReadOnlySpan<VSample> elements)
+    {
+        var values = Scratch(elements.Length);
+        for (var i = 0; i < elements.Length; i++)
+        {
+            values[i] = elements[i].Value;
+        }
+
+        return values;
     }
 
     internal static LabelSet DropName(LabelSet labels) =>

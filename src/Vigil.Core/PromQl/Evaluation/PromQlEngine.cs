@@ -63,34 +63,41 @@ public sealed class PromQlEngine(ISeriesSource source, PromQlEngineOptions optio
         var ev = new Evaluator(source, options, startMs, endMs);
         ev.Prefetch(expr);
         var series = new Dictionary<LabelSet, List<Sample>>();
+        var steps = (int)((endMs - startMs) / stepMs) + 1;
         for (var t = startMs; t <= endMs; t += stepMs)
         {
             switch (ev.Eval(expr, t))
             {
                 case ScalarValue s:
-                    Append(series, LabelSet.Empty, t, s.Value);
+                    Append(series, LabelSet.Empty, t, s.Value, steps);
                     break;
                 case List<VSample> v:
                     foreach (var e in v)
                     {
-                        Append(series, e.Labels, t, e.Value);
+                        Append(series, e.Labels, t, e.Value, steps);
                     }
 
                     break;
             }
         }
 
-        return new MatrixResult(series
-            .OrderBy(kv => kv.Key.ToString(), StringComparer.Ordinal)
-            .Select(kv => new SeriesSamples(kv.Key, kv.Value))
-            .ToList());
+        // Ordered by labels as Prometheus sorts a range query's matrix (labels.Compare).
+        var result = new List<SeriesSamples>(series.Count);
+        foreach (var (labels, points) in series)
+        {
+            result.Add(new SeriesSamples(labels, points));
+        }
+
+        result.Sort(static (a, b) => LabelSet.Compare(a.Labels, b.Labels));
+        return new MatrixResult(result);
     }
 
-    private static void Append(Dictionary<LabelSet, List<Sample>> series, LabelSet labels, long t, double value)
+    private static void Append(Dictionary<LabelSet, List<Sample>> series, LabelSet labels, long t, double value, int steps)
     {
         if (!series.TryGetValue(labels, out var points))
         {
-            points = [];
+            // Most series have a point at most steps; the first allocation is capped so that sparse series stay small.
+            points = new List<Sample>(Math.Min(steps, 512));
             series[labels] = points;
         }
         else if (points.Count > 0 && points[^1].TimestampMs == t)
