@@ -373,46 +373,6 @@ internal sealed partial class Evaluator
         return (values[lower] * (1 - weight)) + (values[upper] * weight);
     }
 
-    /// <summary>Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent.</summary>
-    internal static string FormatValue(double v)
-    {
-        if (double.IsNaN(v))
-        {
-            return "NaN";
-        }
-
-        if (double.IsInfinity(v))
-        {
-            return v > 0 ? "+Inf" : "-Inf";
-        }
-
-        var r = v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        var e = r.IndexOf('E', StringComparison.Ordinal);
-        if (e < 0)
-        {
-            return r;
-        }
-
-        var negative = r[0] == '-';
-        var mantissa = r[(negative ? 1 : 0)..e];
-        var exponent = int.Parse(r[(e + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        var dot = mantissa.IndexOf('.', StringComparison.Ordinal);
-        var digits = dot < 0 ? mantissa : mantissa.Remove(dot, 1);
-        var pointAt = (dot < 0 ? mantissa.Length : dot) + exponent;
-        string s;
-        if (pointAt <= 0)
-        {
-            s = "0." + new string('0', -pointAt) + digits;
-        }
-        else if (pointAt >= digits.Length)
-        {
-            s = digits + new string('0', pointAt - digits.Length);
-        }
-        else
-        {
-            s = digits[..pointAt] + "." + digits[pointAt..];
-        }
-
-        return negative ? "-" + s : s;
-    }
+    /// <summary>Go's strconv.FormatFloat(v, 'f', -1, 64), as Prometheus writes <c>count_values</c> labels.</summary>
+    internal static string FormatValue(double v) => GoFloat.FormatF(v);
 }
