@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Vigil.Server.Tests.Integration;
 
@@ -16,14 +15,12 @@ public sealed class PrometheusProcess : IAsyncDisposable
     private const string PrometheusBinary = "/usr/bin/prometheus";
     private const string PromtoolBinary = "/usr/bin/promtool";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private readonly Process _process;
-    private readonly StringBuilder _output;
+    private readonly ChildProcess _process;
     private readonly bool _ownsDataDirectory;
 
-    private PrometheusProcess(Process process, StringBuilder output, Uri address, string dataDirectory, bool ownsDataDirectory)
+    private PrometheusProcess(ChildProcess process, Uri address, string dataDirectory, bool ownsDataDirectory)
     {
         _process = process;
-        _output = output;
         Address = address;
         DataDirectory = dataDirectory;
         _ownsDataDirectory = ownsDataDirectory;
@@ -36,16 +33,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
     public string DataDirectory { get; }
 
     /// <summary>Everything the process printed so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>
     /// Starts Prometheus with <paramref name="configYaml"/> as its configuration file (empty for none) on a free port,
@@ -63,97 +51,30 @@ public sealed class PrometheusProcess : IAsyncDisposable
         IReadOnlyList<string>? extraArguments = null,
         int? port = null)
     {
-        RequireBinary(PrometheusBinary);
         var owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "vigil-prometheus-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
-        var configFile = Path.Combine(dataDirectory, "..", Path.GetFileName(dataDirectory) + ".prometheus.yml");
+        var configFile = ConfigFileOf(dataDirectory);
         await File.WriteAllTextAsync(configFile, configYaml);
-
-        for (var attempt = 1; ; attempt++)
-        {
-            var listenPort = port ?? FreePort();
-            var start = new ProcessStartInfo("setsid")
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var (process, listenPort) = await ChildProcess.StartOnFreePortAsync(
+            PrometheusBinary,
+            "prometheus",
+            listenPort =>
+            [
+                "--config.file=" + configFile, "--storage.tsdb.path=" + dataDirectory, $"--web.listen-address=127.0.0.1:{listenPort}",
+                "--storage.tsdb.retention.time=10y", "--log.level=warn",
+                .. enableRemoteWriteReceiver ? new[] { "--web.enable-remote-write-receiver" } : [],
+                .. extraArguments ?? [],
+            ],
+            async listenPort =>
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in new[]
-            {
-                PrometheusBinary, "--config.file=" + configFile, "--storage.tsdb.path=" + dataDirectory,
-                $"--web.listen-address=127.0.0.1:{listenPort}", "--storage.tsdb.retention.time=10y", "--log.level=warn",
-            })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            if (enableRemoteWriteReceiver)
-            {
-                start.ArgumentList.Add("--web.enable-remote-write-receiver");
-            }
-
-            foreach (var argument in extraArguments ?? [])
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            var output = new StringBuilder();
-            var process = Process.Start(start) ?? throw new InvalidOperationException("could not start prometheus");
-            process.OutputDataReceived += (_, e) => Append(output, e.Data);
-            process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var address = new Uri($"http://127.0.0.1:{listenPort}/");
-            using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < StartTimeout)
-            {
-                if (process.HasExited)
-                {
-                    break;
-                }
-
-                try
-                {
-                    using var response = await http.GetAsync("-/ready");
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        return new PrometheusProcess(process, output, address, dataDirectory, owns);
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-                catch (TaskCanceledException)
-                {
-                    // Slow to answer while it loads blocks.
-                }
-
-                await Task.Delay(100);
-            }
-
-            string text;
-            lock (output)
-            {
-                text = output.ToString();
-            }
-
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-                throw new TimeoutException($"prometheus was not ready within {StartTimeout}:\n{text}");
-            }
-
-            if (port is null && attempt < 5 && text.Contains("address already in use", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            throw new InvalidOperationException($"prometheus exited with {process.ExitCode} before it was ready:\n{text}");
-        }
+                using var response = await http.GetAsync($"http://127.0.0.1:{listenPort}/-/ready");
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            StartTimeout,
+            port);
+        return new PrometheusProcess(process, new Uri($"http://127.0.0.1:{listenPort}/"), dataDirectory, owns);
     }
 
     /// <summary>
@@ -199,19 +120,13 @@ public sealed class PrometheusProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
+        await _process.DisposeAsync();
         if (_ownsDataDirectory)
         {
             try
             {
                 Directory.Delete(DataDirectory, recursive: true);
-                File.Delete(Path.Combine(DataDirectory, "..", Path.GetFileName(DataDirectory) + ".prometheus.yml"));
+                File.Delete(ConfigFileOf(DataDirectory));
             }
             catch (IOException)
             {
@@ -228,19 +143,5 @@ public sealed class PrometheusProcess : IAsyncDisposable
         }
     }
 
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            if (output.Length < 1_000_000)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
+    private static string ConfigFileOf(string dataDirectory) => Path.Combine(dataDirectory, "..", Path.GetFileName(dataDirectory) + ".prometheus.yml");
 }

@@ -117,8 +117,8 @@ public sealed class VigilServerProcess : IAsyncDisposable
 
         var output = new StringBuilder();
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start vigil");
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.OutputDataReceived += (_, e) => ChildProcess.Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => ChildProcess.Append(output, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -204,20 +204,4 @@ public sealed class VigilServerProcess : IAsyncDisposable
     // libc's kill(2): no dependency on the procps `kill` binary, which minimal images lack.
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            if (output.Length < 1_000_000)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
 }
