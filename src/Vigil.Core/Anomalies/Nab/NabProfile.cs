@@ -27,40 +27,23 @@ public sealed record NabProfile(string Name, double TruePositiveWeight, double F
     /// <exception cref="FormatException">The file is not in that format; the message names the profile and field.</exception>
     public static IReadOnlyList<NabProfile> Parse(string json, string source)
     {
-        JsonDocument document;
-        try
+        using var document = NabJson.ParseObject(json, source, "an object of profiles");
+        var profiles = new List<NabProfile>();
+        foreach (var profile in document.RootElement.EnumerateObject())
         {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"{source}: not valid JSON: {e.Message}", e);
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            if (!profile.Value.TryGetProperty("CostMatrix", out var matrix) || matrix.ValueKind != JsonValueKind.Object)
             {
-                throw new FormatException($"{source}: expected an object of profiles.");
+                throw new FormatException($"{source}: profile '{profile.Name}' has no CostMatrix object.");
             }
 
-            var profiles = new List<NabProfile>();
-            foreach (var profile in document.RootElement.EnumerateObject())
-            {
-                if (!profile.Value.TryGetProperty("CostMatrix", out var matrix) || matrix.ValueKind != JsonValueKind.Object)
-                {
-                    throw new FormatException($"{source}: profile '{profile.Name}' has no CostMatrix object.");
-                }
-
-                profiles.Add(new NabProfile(
-                    profile.Name,
-                    Weight(matrix, "tpWeight", profile.Name, source),
-                    Weight(matrix, "fnWeight", profile.Name, source),
-                    Weight(matrix, "fpWeight", profile.Name, source)));
-            }
-
-            return profiles;
+            profiles.Add(new NabProfile(
+                profile.Name,
+                Weight(matrix, "tpWeight", profile.Name, source),
+                Weight(matrix, "fnWeight", profile.Name, source),
+                Weight(matrix, "fpWeight", profile.Name, source)));
         }
+
+        return profiles;
     }
 
     private static double Weight(JsonElement matrix, string field, string profile, string source) =>

@@ -30,58 +30,41 @@ public sealed class NabWindows
     /// <exception cref="FormatException">The file is not in NAB's windows format; the message says where.</exception>
     public static NabWindows Parse(string json, string source)
     {
-        JsonDocument document;
-        try
+        using var document = NabJson.ParseObject(json, source, "an object mapping 'category/file.csv' to a list of windows");
+        var byFile = new Dictionary<string, IReadOnlyList<NabWindow>>(StringComparer.Ordinal);
+        foreach (var file in document.RootElement.EnumerateObject())
         {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"{source}: not valid JSON: {e.Message}", e);
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            if (file.Value.ValueKind != JsonValueKind.Array)
             {
-                throw new FormatException($"{source}: expected an object mapping 'category/file.csv' to a list of windows.");
+                throw new FormatException($"{source}: '{file.Name}': expected a list of [start, end] pairs.");
             }
 
-            var byFile = new Dictionary<string, IReadOnlyList<NabWindow>>(StringComparer.Ordinal);
-            foreach (var file in document.RootElement.EnumerateObject())
+            var windows = new List<NabWindow>();
+            var index = 0;
+            foreach (var pair in file.Value.EnumerateArray())
             {
-                if (file.Value.ValueKind != JsonValueKind.Array)
+                if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2 ||
+                    pair[0].ValueKind != JsonValueKind.String || pair[1].ValueKind != JsonValueKind.String)
                 {
-                    throw new FormatException($"{source}: '{file.Name}': expected a list of [start, end] pairs.");
+                    throw new FormatException($"{source}: '{file.Name}' window {index}: expected [\"start\", \"end\"].");
                 }
 
-                var windows = new List<NabWindow>();
-                var index = 0;
-                foreach (var pair in file.Value.EnumerateArray())
+                var start = ParseTimestamp(pair[0].GetString()!, $"{source}: '{file.Name}' window {index} start");
+                var end = ParseTimestamp(pair[1].GetString()!, $"{source}: '{file.Name}' window {index} end");
+                if (end < start)
                 {
-                    if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2 ||
-                        pair[0].ValueKind != JsonValueKind.String || pair[1].ValueKind != JsonValueKind.String)
-                    {
-                        throw new FormatException($"{source}: '{file.Name}' window {index}: expected [\"start\", \"end\"].");
-                    }
-
-                    var start = ParseTimestamp(pair[0].GetString()!, $"{source}: '{file.Name}' window {index} start");
-                    var end = ParseTimestamp(pair[1].GetString()!, $"{source}: '{file.Name}' window {index} end");
-                    if (end < start)
-                    {
-                        throw new FormatException($"{source}: '{file.Name}' window {index} ends before it starts.");
-                    }
-
-                    windows.Add(new NabWindow(start, end));
-                    index++;
+                    throw new FormatException($"{source}: '{file.Name}' window {index} ends before it starts.");
                 }
 
-                windows.Sort((a, b) => a.Start.CompareTo(b.Start));
-                byFile[file.Name.Replace('\\', '/')] = windows;
+                windows.Add(new NabWindow(start, end));
+                index++;
             }
 
-            return new NabWindows(byFile);
+            windows.Sort((a, b) => a.Start.CompareTo(b.Start));
+            byFile[file.Name.Replace('\\', '/')] = windows;
         }
+
+        return new NabWindows(byFile);
     }
 
     private static readonly string[] TimestampFormats =
