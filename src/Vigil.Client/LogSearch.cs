@@ -29,6 +29,9 @@ public sealed record LogSearch
     /// <summary>Only records of this trace (32 hex characters).</summary>
     public string? TraceId { get; init; }
 
+    /// <summary>Only records of this log template id (with its aliases); needs <see cref="Service"/>.</summary>
+    public long? TemplateId { get; init; }
+
     /// <summary>The most records in one page.</summary>
     public int? Limit { get; init; }
 

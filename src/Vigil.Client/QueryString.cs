@@ -29,6 +29,9 @@ internal sealed class QueryString
     public QueryString Add(string name, int? value) =>
         Add(name, value?.ToString(CultureInfo.InvariantCulture));
 
+    public QueryString Add(string name, long? value) =>
+        Add(name, value?.ToString(CultureInfo.InvariantCulture));
+
     /// <summary>Adds an instant in RFC 3339, UTC, with only the fractional digits it needs.</summary>
     public QueryString Add(string name, DateTimeOffset? value) =>
         Add(name, value?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));

@@ -61,9 +61,20 @@ public sealed partial class VigilClient
             .Add("end", search.End)
             .Add("contains", search.Contains)
             .Add("trace_id", search.TraceId)
+            .Add("template_id", search.TemplateId)
             .Add("limit", search.Limit)
             .Add("page_token", search.PageToken);
         return GetAsync<LogsResponse>(route.ToString(), cancellationToken);
+    }
+
+    /// <summary>The log templates of one service, most frequent first; <c>GET /api/v1/telemetry/log-patterns</c>.</summary>
+    /// <param name="service">The <c>service.name</c>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<LogPatternsResponse> GetLogPatternsAsync(string service, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        var route = new QueryString("api/v1/telemetry/log-patterns").Add("service", service);
+        return GetAsync<LogPatternsResponse>(route.ToString(), cancellationToken);
     }
 
     /// <summary>Summaries of the traces matching <paramref name="search"/>; <c>GET /api/v1/telemetry/traces</c>.</summary>

@@ -6,7 +6,10 @@ using Vigil.Client.Contracts;
 
 namespace Vigil.Cli.Logs;
 
-/// <summary><c>vigil logs search</c>: log records, newest first, one page at a time.</summary>
+/// <summary>
+/// <c>vigil logs search</c>: log records, newest first, one page at a time; <c>vigil logs patterns</c>: the log
+/// templates of one service.
+/// </summary>
 internal static class LogsCommand
 {
     public static Command Create(CliContext context)
@@ -18,12 +21,28 @@ internal static class LogsCommand
         var contains = CliOptions.Text("--contains", "Only records whose body contains this text.", "TEXT");
         var traceId = CliOptions.Text("--trace-id", "Only records of this trace.", "ID");
         var pageToken = CliOptions.Text("--page-token", "Continue after a previous page (its token is printed on stderr).", "TOKEN");
+        var templateId = new Option<long?>("--template-id")
+        {
+            Description = "Only records of this log template id (see vigil logs patterns); needs --service.",
+            HelpName = "ID",
+            CustomParser = result =>
+            {
+                var text = result.Tokens[0].Value;
+                if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+                {
+                    return id;
+                }
+
+                result.AddError($"'{text}' is not a template id for --template-id: use a whole number (see vigil logs patterns).");
+                return null;
+            },
+        };
         var limit = CliOptions.Limit("The most records to print. Default: the server's.");
         var window = new TimeWindow("records");
 
         var search = new Command("search", "Search log records, newest first.")
         {
-            service, environment, version, severity, contains, traceId, limit, pageToken,
+            service, environment, version, severity, contains, traceId, templateId, limit, pageToken,
         };
         window.AddTo(search);
         search.SetAction((parseResult, cancellationToken) => context.CallServerAsync(parseResult, async (client, ct) =>
@@ -39,6 +58,7 @@ internal static class LogsCommand
                 End = end,
                 Contains = parseResult.GetValue(contains),
                 TraceId = parseResult.GetValue(traceId),
+                TemplateId = parseResult.GetValue(templateId),
                 Limit = parseResult.GetValue(limit),
                 PageToken = parseResult.GetValue(pageToken),
             }, ct);
@@ -51,7 +71,37 @@ internal static class LogsCommand
             return ExitCodes.Success;
         }, cancellationToken));
 
-        return new Command("logs", "Search the logs Vigil stores.") { search };
+        var patternService = new Option<string>("--service") { Description = "The service.name whose templates to list.", HelpName = "NAME", Required = true };
+        var patterns = new Command("patterns", "List the log templates mined from a service's records, most frequent first.") { patternService };
+        patterns.SetAction((parseResult, cancellationToken) => context.CallServerAsync(parseResult, async (client, ct) =>
+        {
+            var response = await client.GetLogPatternsAsync(parseResult.GetValue(patternService)!, ct);
+            WritePatterns(context.Out, context.Format(parseResult), response);
+            return ExitCodes.Success;
+        }, cancellationToken));
+
+        return new Command("logs", "Search the logs Vigil stores.") { search, patterns };
+    }
+
+    internal static void WritePatterns(TextWriter writer, OutputFormat format, LogPatternsResponse response)
+    {
+        if (format == OutputFormat.Json)
+        {
+            JsonOutput.Write(writer, response);
+            return;
+        }
+
+        var table = new Table("ID", "COUNT", "TEMPLATE", "ALIASES");
+        foreach (var pattern in response.Patterns)
+        {
+            table.Add(
+                pattern.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                pattern.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                pattern.Template,
+                string.Join(',', pattern.Aliases.Select(a => a.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        table.WriteTo(writer);
     }
 
     internal static void Write(TextWriter writer, OutputFormat format, LogsResponse response)

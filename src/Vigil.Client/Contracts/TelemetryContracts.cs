@@ -31,6 +31,16 @@ public sealed record LogRecordDto(
 /// <summary>Answer of <c>GET /api/v1/telemetry/logs</c>: newest first, with the token of the next page.</summary>
 public sealed record LogsResponse(IReadOnlyList<LogRecordDto> Records, string? NextPageToken);
 
+/// <summary>
+/// One log template of a service: its id (the value of the <c>vigil.log.template_id</c> record attribute), its text
+/// (variable parts as <c>&lt;*&gt;</c>), the records it matched since the miner's state began, and the ids of templates
+/// merged into it.
+/// </summary>
+public sealed record LogPatternDto(long Id, string Template, long Count, IReadOnlyList<long> Aliases);
+
+/// <summary>Answer of <c>GET /api/v1/telemetry/log-patterns</c>: the templates of one service, most frequent first.</summary>
+public sealed record LogPatternsResponse(string Service, IReadOnlyList<LogPatternDto> Patterns);
+
 /// <summary>An event inside a span.</summary>
 public sealed record SpanEventDto(long TimeUnixNano, string Name, IReadOnlyDictionary<string, string> Attributes);
 

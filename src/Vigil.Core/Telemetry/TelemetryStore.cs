@@ -23,7 +23,11 @@ public interface ISeriesSource
     IReadOnlyList<SeriesSamples> SelectSamples(IReadOnlyList<LabelMatcher> matchers, long startMs, long endMs, int limit);
 }
 
-/// <summary>A filter over stored log records. Null members do not filter. Times are Unix nanoseconds, inclusive.</summary>
+/// <summary>
+/// A filter over stored log records. Null members do not filter. Times are Unix nanoseconds, inclusive.
+/// <see cref="TemplateIds"/> keeps records whose <see cref="LogAttributes.TemplateId"/> attribute is one of the values
+/// (a template's id and its aliases).
+/// </summary>
 public sealed record LogQuery(
     string? Service = null,
     string? Environment = null,
@@ -34,7 +38,15 @@ public sealed record LogQuery(
     string? Contains = null,
     string? TraceId = null,
     int Limit = 100,
-    string? PageToken = null);
+    string? PageToken = null,
+    IReadOnlySet<string>? TemplateIds = null);
+
+/// <summary>Attributes Vigil adds to log records at intake.</summary>
+public static class LogAttributes
+{
+    /// <summary>The template id the log template miner gave the record's body (per service, decimal).</summary>
+    public const string TemplateId = "vigil.log.template_id";
+}
 
 /// <summary>One page of log records, newest first, with the token of the next page (null at the end).</summary>
 public sealed record LogPage(IReadOnlyList<LogRecord> Records, string? NextPageToken);

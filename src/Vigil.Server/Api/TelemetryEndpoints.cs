@@ -42,8 +42,11 @@ public static class TelemetryEndpoints
                 ("end", "RFC 3339 or Unix seconds"),
                 ("contains", "case-insensitive text in the body"),
                 ("trace_id", "32 hex digits"),
+                ("template_id", "log template id (see log-patterns; its aliases match too); needs service"),
                 ("limit", "records per page; default 100, cap query.maxPageSize"),
                 ("page_token", "nextPageToken of the previous page"));
+        group.MapGet("/log-patterns", LogPatterns.LogPatternEndpoint.GetLogPatterns).WithSummary("The log templates mined from one service's records: id, text, count and merged ids; most frequent first.")
+            .WithQueryParameters([("service", "service.name; required")]);
         group.MapGet("/traces", ListTraces).WithSummary("Traces by service, operation, status, minimum duration and time range; newest first.")
             .WithQueryParameters(
                 ("service", "service.name of any span"),
@@ -115,10 +118,11 @@ public static class TelemetryEndpoints
         });
 
     private static Results<Ok<LogsResponse>, ProblemHttpResult> GetLogs(
-        HttpRequest request, ILogSource source, QueryOptions options, VigilMetrics metrics) =>
+        HttpRequest request, ILogSource source, QueryOptions options, VigilMetrics metrics, LogPatterns.LogPatternsService patterns) =>
         Timed(metrics, "logs", () =>
         {
             var query = new QueryParameters(request.Query);
+            var templateIds = LogPatterns.LogPatternEndpoint.TemplateIdFilter(patterns, query.String("service"), query.String("template_id"));
             var logQuery = new LogQuery(
                 Service: query.String("service"),
                 Environment: query.String("environment"),
@@ -129,7 +133,8 @@ public static class TelemetryEndpoints
                 Contains: query.String("contains"),
                 TraceId: NormalizeTraceId(query.String("trace_id"), "trace_id"),
                 Limit: query.Limit("limit", 100, options.MaxPageSize),
-                PageToken: query.String("page_token"));
+                PageToken: query.String("page_token"),
+                TemplateIds: templateIds);
             LogPage page;
             try
             {

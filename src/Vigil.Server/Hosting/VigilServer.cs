@@ -116,6 +116,7 @@ public static partial class VigilServer
             services.AddSingleton(new ApiKeyPolicy(keysRequired));
             services.AddProblemDetails();
             services.AddOpenApi();
+            services.AddSingleton(sp => new LogPatterns.LogPatternsService(dataDirectory, sp.GetRequiredService<ILogger<LogPatterns.LogPatternsService>>()));
             services.AddOtlpIntake(options.Intake, options.SpanMetrics);
             services.AddSingleton<RemoteWriteReceiver>();
             services.AddScrape();

@@ -15,7 +15,8 @@ public static class OtlpIntakeExtensions
 {
     /// <summary>
     /// Registers OTLP intake: the ingest services, the delta accumulator, span metrics and their flusher (a hosted
-    /// service), and gRPC (<c>AddGrpc</c>, with the message size and bounded gzip from <paramref name="intake"/>).
+    /// service), log template mining with its counters and flusher (in memory only unless a <c>LogPatternsService</c>
+    /// with a data folder is registered first), and gRPC (<c>AddGrpc</c>, with the message size and bounded gzip from <paramref name="intake"/>).
     /// Expects <c>ITelemetryWriter</c>, <see cref="TimeProvider"/>, <c>VigilMetrics</c> and logging to be registered.
     /// Throws <see cref="ArgumentException"/> listing every invalid option at once.
     /// </summary>
@@ -45,6 +46,8 @@ public static class OtlpIntakeExtensions
         services.TryAddSingleton<IDerivedSeriesWriter>(sp => new RemoteWrite.DerivedSeriesWriter(
             sp.GetRequiredService<ITelemetryWriter>(), null, null, sp.GetRequiredService<ILogger<RemoteWrite.DerivedSeriesWriter>>()));
         services.AddHostedService<SpanMetricsFlusher>();
+        services.TryAddSingleton(sp => new LogPatterns.LogPatternsService(null, sp.GetRequiredService<ILogger<LogPatterns.LogPatternsService>>()));
+        services.AddHostedService<LogPatterns.LogPatternsFlusher>();
 
         var gzip = new BoundedGzipCompressionProvider(intake.MaxDecompressedBytes);
         void Configure(GrpcServiceOptions options)

@@ -1,6 +1,7 @@
 using Vigil.Core.Telemetry;
 using Vigil.Core.Telemetry.Intake;
 using Vigil.Server.Diagnostics;
+using Vigil.Server.LogPatterns;
 using Vigil.Server.Otlp.Protos.Collector.Logs;
 using CoreLogRecord = Vigil.Core.Telemetry.LogRecord;
 
@@ -11,14 +12,20 @@ namespace Vigil.Server.Otlp;
 /// (body: a string as it is, anything else as JSON; a missing timestamp falls back to the observed time, then to the
 /// receive time; ids as lowercase hex, a malformed id dropped rather than the record), appends them durably and answers
 /// with partial success for records outside the accepted time window.
+/// With a <see cref="LogPatternsService"/>, every accepted record gets its template id attribute and is counted.
 /// </summary>
-internal sealed class OtlpLogsIngest(ITelemetryWriter writer, IntakeOptions options, TimeProvider time, VigilMetrics metrics)
+internal sealed class OtlpLogsIngest(ITelemetryWriter writer, IntakeOptions options, TimeProvider time, VigilMetrics metrics, LogPatternsService? patterns = null)
 {
     /// <summary>Ingests one export request received over <paramref name="transport"/>.</summary>
     public async ValueTask<IngestOutcome> IngestAsync(ExportLogsServiceRequest request, string transport, CancellationToken cancellationToken)
     {
         var rejections = new Rejections();
         var records = Convert(request, rejections);
+        if (patterns is not null)
+        {
+            records = patterns.Annotate(records);
+        }
+
         return await IngestAppend.AppendAsync(writer, metrics, OtlpConstants.Logs, transport, TelemetryBatch.OfLogs(records), records.Count, rejections, cancellationToken).ConfigureAwait(false);
     }
 

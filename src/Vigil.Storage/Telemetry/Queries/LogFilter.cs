@@ -41,6 +41,7 @@ internal sealed class LogFilter
         End = Math.Min(query.EndUnixNano ?? long.MaxValue, before.Time);
         Contains = string.IsNullOrEmpty(query.Contains) ? null : query.Contains;
         TraceId = string.IsNullOrEmpty(query.TraceId) ? null : query.TraceId;
+        TemplateIds = query.TemplateIds;
         Before = before;
     }
 
@@ -62,6 +63,9 @@ internal sealed class LogFilter
 
     public string? TraceId { get; }
 
+    /// <summary>Accepted values of the template id attribute; null accepts any record.</summary>
+    public IReadOnlySet<string>? TemplateIds { get; }
+
     /// <summary>Exclusive upper bound on the result key: the last record of the previous page.</summary>
     public LogKey Before { get; }
 
@@ -81,7 +85,21 @@ internal sealed class LogFilter
             (MinSeverity is null || r.SeverityNumber >= MinSeverity) &&
             (TraceId is null || string.Equals(r.TraceId, TraceId, StringComparison.Ordinal)) &&
             ResourceMatches(r.Resource) &&
+            (TemplateIds is null || TemplateMatches(r.Attributes)) &&
             (Contains is null || r.Body.Contains(Contains, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private bool TemplateMatches(IReadOnlyList<TelemetryAttribute> attributes)
+    {
+        foreach (var attribute in attributes)
+        {
+            if (string.Equals(attribute.Key, LogAttributes.TemplateId, StringComparison.Ordinal))
+            {
+                return TemplateIds!.Contains(attribute.Value);
+            }
+        }
+
+        return false;
     }
 }
 

@@ -1,0 +1,67 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Vigil.Core.Telemetry;
+using Vigil.Server.LogPatterns;
+
+namespace Vigil.Server.Tests.LogPatterns;
+
+public sealed class LogRecordCountersTests
+{
+    [Fact]
+    public void Add_BeyondTheBound_CountsIntoOneOverflowSeries_AndKeepsExistingSeriesCumulative()
+    {
+        var counters = new LogRecordCounters(maxSeries: 3);
+        for (var i = 0; i < 10; i++)
+        {
+            counters.Add("api", "1.0", "prod", i.ToString(CultureInfo.InvariantCulture), "info");
+        }
+
+        counters.Add("api", "1.0", "prod", "0", "info");
+        Assert.Equal(3, counters.SeriesCount);
+
+        var samples = counters.Collect(1_000);
+        Assert.Equal(4, samples.Count);
+        var overflow = Assert.Single(samples, s => s.Labels.Get(LogRecordCounters.OverflowLabel) == "true");
+        Assert.Equal(7, overflow.Value);
+        var first = Assert.Single(samples, s => s.Labels.Get("template_id") == "0");
+        Assert.Equal(2, first.Value);
+        Assert.Equal(LogRecordCounters.MetricName, first.Labels.Get(LabelSet.MetricNameLabel));
+        Assert.Equal("api", first.Labels.Get(PromotedLabels.ServiceName));
+        Assert.Equal("info", first.Labels.Get("severity"));
+        Assert.All(samples, s => Assert.Equal(1_000, s.TimestampMs));
+    }
+
+    [Theory]
+    [InlineData("Information", 9, "information")]
+    [InlineData("", 17, "error")]
+    [InlineData("", 13, "warn")]
+    [InlineData("", 0, "unspecified")]
+    public void SeverityLabel_UsesLowerCasedTextElseTheNumbersName(string text, int number, string expected) =>
+        Assert.Equal(expected, LogRecordCounters.SeverityLabel(text, number));
+
+    [Fact]
+    public void Service_DamagedStateFile_IsRenamedAsideAndMiningStartsEmpty_ThenSaveRoundTrips()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "vigil-logpatterns-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var path = Path.Combine(directory, LogPatternsService.FileName);
+            File.WriteAllText(path, "not a template file");
+            var service = new LogPatternsService(directory, NullLogger<LogPatternsService>.Instance);
+            Assert.False(File.Exists(path));
+            Assert.Single(Directory.GetFiles(directory, LogPatternsService.FileName + ".damaged-*"));
+
+            var id = service.Miner.Match("api", "user 12 logged in").Id;
+            service.Save();
+            Assert.False(File.Exists(path + ".tmp"));
+
+            var reloaded = new LogPatternsService(directory, NullLogger<LogPatternsService>.Instance);
+            Assert.Equal(id, reloaded.Miner.Match("api", "user 99 logged in").Id);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
