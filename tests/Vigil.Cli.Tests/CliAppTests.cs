@@ -33,6 +33,8 @@ public sealed class CliAppTests
     [InlineData("logs", "search", "--since", "5x")]
     [InlineData("logs", "search", "--since", "0s")]
     [InlineData("logs", "search", "--since", "1h", "--start", "2025-03-01T11:00:00Z")]
+    [InlineData("logs", "search", "--service", "api", "--template-id", "seven")]
+    [InlineData("logs", "patterns")]
     [InlineData("traces", "list", "--status", "broken")]
     [InlineData("traces", "list", "--min-duration", "1m1h")]
     [InlineData("traces", "list", "--min-duration", "250")]
