@@ -23,6 +23,8 @@ internal sealed class LogPatternsService
     private readonly string? _path;
     private readonly ILogger _logger;
     private readonly Lock _saveLock = new();
+    private long _matched;
+    private long _matchedAtSave;
 
     /// <summary>Creates the service; with a data folder, loads the saved state from it.</summary>
     public LogPatternsService(string? dataDirectory, ILogger<LogPatternsService> logger)
@@ -48,13 +50,17 @@ internal sealed class LogPatternsService
             var service = resource.ServiceName;
             var id = Miner.Match(service, r.Body).Id.ToString();
             Counters.Add(service, resource.ServiceVersion, resource.Environment, id, LogRecordCounters.SeverityLabel(r.SeverityText, r.SeverityNumber));
+            Interlocked.Increment(ref _matched);
             records[i] = r with { Attributes = [.. r.Attributes, new TelemetryAttribute(LogAttributes.TemplateId, id)] };
         }
 
         return records;
     }
 
-    /// <summary>Writes the miner state durably (temp file, fsync, rename). Failures are logged, never thrown.</summary>
+    /// <summary>
+    /// Writes the miner state durably (temp file, fsync, rename) when records were mined since the last save.
+    /// Failures are logged, never thrown.
+    /// </summary>
     public void Save()
     {
         if (_path is null)
@@ -64,6 +70,12 @@ internal sealed class LogPatternsService
 
         lock (_saveLock)
         {
+            var matched = Interlocked.Read(ref _matched);
+            if (matched == _matchedAtSave && File.Exists(_path))
+            {
+                return;
+            }
+
             var temp = _path + ".tmp";
             try
             {
@@ -74,6 +86,7 @@ internal sealed class LogPatternsService
                 }
 
                 File.Move(temp, _path, overwrite: true);
+                _matchedAtSave = matched;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
