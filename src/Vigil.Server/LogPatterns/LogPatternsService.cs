@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Vigil.Core.LogPatterns;
 using Vigil.Core.Telemetry;
 using Vigil.Core.Telemetry.Intake;
+using Vigil.Server.Hosting;
 
 namespace Vigil.Server.LogPatterns;
 
@@ -131,19 +131,13 @@ internal sealed class LogPatternsFlusher(
     IDerivedSeriesWriter writer,
     SpanMetricsOptions options,
     TimeProvider time,
-    ILogger<LogPatternsFlusher> logger) : BackgroundService
+    ILogger<LogPatternsFlusher> logger) : PeriodicFlushService(options.FlushInterval, time)
 {
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Writes the counters and saves the miner; failures are logged, never thrown.</summary>
-    internal async Task FlushAsync(CancellationToken cancellationToken)
+    internal override async Task FlushAsync(CancellationToken cancellationToken)
     {
         service.Save();
-        var samples = service.Counters.Collect(time.GetUtcNow().ToUnixTimeMilliseconds());
+        var samples = service.Counters.Collect(Time.GetUtcNow().ToUnixTimeMilliseconds());
         if (samples.Count == 0)
         {
             return;
@@ -156,22 +150,6 @@ internal sealed class LogPatternsFlusher(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogPatternsLog.FlushFailed(logger, ex);
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.FlushInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await FlushAsync(stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping; StopAsync flushes and saves once more.
         }
     }
 }

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Vigil.Core.Telemetry;
 using Vigil.Core.Telemetry.Intake;
+using Vigil.Server.Hosting;
 
 namespace Vigil.Server.Otlp;
 
@@ -16,22 +16,16 @@ internal sealed class SpanMetricsFlusher(
     IDerivedSeriesWriter writer,
     SpanMetricsOptions options,
     TimeProvider time,
-    ILogger<SpanMetricsFlusher> logger) : BackgroundService
+    ILogger<SpanMetricsFlusher> logger) : PeriodicFlushService(options.FlushInterval, time)
 {
     // One flush can be 245 samples per label set; appending in slices keeps each batch a size the store's write queue
     // takes like any intake request.
     private const int SamplesPerAppend = 10_000;
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Collects the current span metrics and appends them; failures are logged, never thrown.</summary>
-    internal async Task FlushAsync(CancellationToken cancellationToken)
+    internal override async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var samples = aggregator.Collect(time.GetUtcNow());
+        var samples = aggregator.Collect(Time.GetUtcNow());
         if (samples.Count == 0)
         {
             return;
@@ -54,22 +48,6 @@ internal sealed class SpanMetricsFlusher(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             OtlpLog.SpanMetricsFlushFailed(logger, ex);
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.FlushInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await FlushAsync(stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping; StopAsync writes the last flush.
         }
     }
 }
