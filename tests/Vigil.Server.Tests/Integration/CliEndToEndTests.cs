@@ -18,11 +18,11 @@ public sealed class CliEndToEndTests
         Assert.True((await client.PostAsync("/v1/traces", OtlpPayloads.Protobuf(OtlpPayloads.Spans("clisvc", now, (traceId, "POST /pay"))))).IsSuccessStatusCode);
         var server = vigil.HttpAddress.ToString();
 
-        var series = await RunAsync("series", "list", "cli_probe", "--server", server);
+        var series = await VigilServerProcess.RunCliAsync("series", "list", "cli_probe", "--server", server);
         Assert.Equal(0, series.ExitCode);
         Assert.Contains("cli_probe", series.Output, StringComparison.Ordinal);
 
-        var logs = await RunAsync("logs", "search", "--service", "clisvc", "--contains", "refused", "--since", "1h", "--output", "json", "--server", server);
+        var logs = await VigilServerProcess.RunCliAsync("logs", "search", "--service", "clisvc", "--contains", "refused", "--since", "1h", "--output", "json", "--server", server);
         Assert.Equal(0, logs.ExitCode);
         using (var json = JsonDocument.Parse(logs.Output))
         {
@@ -31,18 +31,18 @@ public sealed class CliEndToEndTests
         }
 
         var hex = Convert.ToHexString(traceId).ToLowerInvariant();
-        var trace = await RunAsync("traces", "get", hex, "--server", server);
+        var trace = await VigilServerProcess.RunCliAsync("traces", "get", hex, "--server", server);
         Assert.Equal(0, trace.ExitCode);
         Assert.Contains("POST /pay", trace.Output, StringComparison.Ordinal);
 
-        var missing = await RunAsync("traces", "get", "0123456789abcdef0123456789abcdef", "--server", server);
+        var missing = await VigilServerProcess.RunCliAsync("traces", "get", "0123456789abcdef0123456789abcdef", "--server", server);
         Assert.Equal(5, missing.ExitCode); // the server answered with an error
         Assert.Contains("no trace", missing.Error, StringComparison.Ordinal);
 
-        var usage = await RunAsync("series", "list", "--limit", "many", "--server", server);
+        var usage = await VigilServerProcess.RunCliAsync("series", "list", "--limit", "many", "--server", server);
         Assert.Equal(3, usage.ExitCode);
 
-        var unreachable = await RunAsync("series", "list", "--server", "http://127.0.0.1:1");
+        var unreachable = await VigilServerProcess.RunCliAsync("series", "list", "--server", "http://127.0.0.1:1");
         Assert.Equal(4, unreachable.ExitCode);
     }
 
@@ -60,14 +60,14 @@ public sealed class CliEndToEndTests
 
         var server = vigil.HttpAddress.ToString();
         var at = t0.AddSeconds(240).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var instant = await RunAsync("query", "sum by (point) (cli_query_probe)", "--time", at, "--server", server);
+        var instant = await VigilServerProcess.RunCliAsync("query", "sum by (point) (cli_query_probe)", "--time", at, "--server", server);
         Assert.Equal(0, instant.ExitCode);
         var rows = instant.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("SERIES", rows[0], StringComparison.Ordinal);
         Assert.Contains(rows, r => r.Contains("{point=\"a\"}", StringComparison.Ordinal) && r.TrimEnd().EndsWith("50", StringComparison.Ordinal));
 
         var end = t0.AddSeconds(240).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var range = await RunAsync("query", "cli_query_probe{point=\"a\"}", "--range", "4m", "--step", "1m", "--end", end, "--output", "json", "--server", server);
+        var range = await VigilServerProcess.RunCliAsync("query", "cli_query_probe{point=\"a\"}", "--range", "4m", "--step", "1m", "--end", end, "--output", "json", "--server", server);
         Assert.Equal(0, range.ExitCode);
         using (var json = JsonDocument.Parse(range.Output))
         {
@@ -76,35 +76,18 @@ public sealed class CliEndToEndTests
             Assert.Equal(["10", "20", "30", "40", "50"], series.GetProperty("values").EnumerateArray().Select(v => v[1].GetString()));
         }
 
-        var scalar = await RunAsync("query", "1 + 2", "--server", server);
+        var scalar = await VigilServerProcess.RunCliAsync("query", "1 + 2", "--server", server);
         Assert.Equal(0, scalar.ExitCode);
         Assert.Contains("scalar", scalar.Output, StringComparison.Ordinal);
 
-        var bad = await RunAsync("query", "sum(rate(x[5m])", "--server", server);
+        var bad = await VigilServerProcess.RunCliAsync("query", "sum(rate(x[5m])", "--server", server);
         Assert.Equal(5, bad.ExitCode);
         Assert.Contains("bad_data", bad.Error, StringComparison.Ordinal);
         Assert.Contains("position", bad.Error, StringComparison.Ordinal);
 
-        var mixed = await RunAsync("query", "up", "--time", at, "--range", "1h", "--server", server);
+        var mixed = await VigilServerProcess.RunCliAsync("query", "up", "--time", at, "--range", "1h", "--server", server);
         Assert.Equal(3, mixed.ExitCode);
-        var stepWithoutRange = await RunAsync("query", "up", "--step", "30s", "--server", server);
+        var stepWithoutRange = await VigilServerProcess.RunCliAsync("query", "up", "--step", "30s", "--server", server);
         Assert.Equal(3, stepWithoutRange.ExitCode);
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(VigilServerProcess.VigilDll);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
     }
 }

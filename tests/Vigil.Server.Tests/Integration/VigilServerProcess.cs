@@ -143,6 +143,24 @@ public sealed class VigilServerProcess : IAsyncDisposable
         throw new TimeoutException($"vigil serve was not ready within {StartTimeout}:\n{output}");
     }
 
+    /// <summary>Runs the built <c>vigil</c> command (not a server) to its end, as a user would; at most 60 seconds.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(VigilServerProcess.VigilDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
     /// <summary>An HTTP client for the API address, optionally with an API key.</summary>
     public HttpClient CreateClient(string? apiKey = null)
     {

@@ -54,7 +54,7 @@ public sealed class LogPatternsIntakeTests
                 });
 
                 // The CLI lists the same templates.
-                var cli = await RunCliAsync("logs", "patterns", "--service", "patsvc", "--output", "json", "--server", first.HttpAddress.ToString());
+                var cli = await VigilServerProcess.RunCliAsync("logs", "patterns", "--service", "patsvc", "--output", "json", "--server", first.HttpAddress.ToString());
                 Assert.Equal(0, cli.ExitCode);
                 using (var json = JsonDocument.Parse(cli.Output))
                 {
@@ -63,7 +63,7 @@ public sealed class LogPatternsIntakeTests
                     Assert.Equal(new Dictionary<long, long> { [loginId] = 3, [cacheId] = 2 }, listed);
                 }
 
-                var table = await RunCliAsync("logs", "patterns", "--service", "patsvc", "--server", first.HttpAddress.ToString());
+                var table = await VigilServerProcess.RunCliAsync("logs", "patterns", "--service", "patsvc", "--server", first.HttpAddress.ToString());
                 Assert.Equal(0, table.ExitCode);
                 Assert.Contains("user <*> logged in after <*> ms", table.Output, StringComparison.Ordinal);
 
@@ -139,22 +139,5 @@ public sealed class LogPatternsIntakeTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(parameter, body, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(VigilServerProcess.VigilDll);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
     }
 }
