@@ -8,6 +8,7 @@ using Vigil.Server.Api;
 using Vigil.Server.Configuration;
 using Vigil.Server.Diagnostics;
 using Vigil.Server.Otlp;
+using Vigil.Server.Releases;
 using Vigil.Server.RemoteWrite;
 using Vigil.Server.Scrape;
 using Vigil.Server.Security;
@@ -120,6 +121,7 @@ public static partial class VigilServer
             services.AddOtlpIntake(options.Intake, options.SpanMetrics);
             services.AddSingleton<RemoteWriteReceiver>();
             services.AddScrape();
+            services.AddReleases();
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -129,6 +131,7 @@ public static partial class VigilServer
             app.MapSystemEndpoints();
             app.MapTelemetryEndpoints();
             app.MapKeyEndpoints();
+            app.MapReleaseEndpoints();
             app.MapPrometheusApi();
             app.MapScrapeTargets();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);

@@ -33,9 +33,11 @@ internal sealed class OtlpMetricsIngest
     private readonly TimeProvider _time;
     private readonly VigilMetrics _metrics;
     private readonly MetricMetadataCatalog _metadata;
+    private readonly Releases.ReleaseDetector? _releases;
 
-    public OtlpMetricsIngest(ITelemetryWriter writer, SeriesLabelCache labels, DeltaAccumulator deltas, IntakeOptions options, TimeProvider time, VigilMetrics metrics, MetricMetadataCatalog metadata)
+    public OtlpMetricsIngest(ITelemetryWriter writer, SeriesLabelCache labels, DeltaAccumulator deltas, IntakeOptions options, TimeProvider time, VigilMetrics metrics, MetricMetadataCatalog metadata, Releases.ReleaseDetector? releases = null)
     {
+        _releases = releases;
         _metadata = metadata;
         _writer = writer;
         _labels = labels;
@@ -161,6 +163,7 @@ internal sealed class OtlpMetricsIngest
             foreach (var resourceMetrics in request.ResourceMetrics)
             {
                 var resource = _ingest._labels.GetResource(resourceMetrics.Resource, _key);
+                _ingest._releases?.Observe(resource.Labels);
                 _resourceMaxMs = long.MinValue;
                 foreach (var scopeMetrics in resourceMetrics.ScopeMetrics)
                 {

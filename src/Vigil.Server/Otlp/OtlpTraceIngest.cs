@@ -12,7 +12,7 @@ namespace Vigil.Server.Otlp;
 /// of a refused request is not counted twice). Spans without a valid trace id, span id or start time, or outside the
 /// time window, are rejected as partial success.
 /// </summary>
-internal sealed class OtlpTraceIngest(ITelemetryWriter writer, SpanMetricsAggregator spanMetrics, IntakeOptions options, TimeProvider time, VigilMetrics metrics)
+internal sealed class OtlpTraceIngest(ITelemetryWriter writer, SpanMetricsAggregator spanMetrics, IntakeOptions options, TimeProvider time, VigilMetrics metrics, Releases.ReleaseDetector? releases = null)
 {
     /// <summary>Ingests one export request received over <paramref name="transport"/>.</summary>
     public async ValueTask<IngestOutcome> IngestAsync(ExportTraceServiceRequest request, string transport, CancellationToken cancellationToken)
@@ -67,6 +67,7 @@ internal sealed class OtlpTraceIngest(ITelemetryWriter writer, SpanMetricsAggreg
                 service = last.ServiceName;
                 version = last.ServiceVersion;
                 environment = last.Environment;
+                releases?.Observe(service, version, environment);
             }
 
             spanMetrics.Observe(service, version, environment, span.Name, span.Kind, span.StatusCode, span.DurationSeconds);
