@@ -5,6 +5,7 @@ using Vigil.Cli.Bench;
 using Vigil.Cli.Keys;
 using Vigil.Cli.Logs;
 using Vigil.Cli.Queries;
+using Vigil.Cli.Releases;
 using Vigil.Cli.Series;
 using Vigil.Cli.Serving;
 using Vigil.Cli.Status;
@@ -39,6 +40,7 @@ public static class CliApp
             QueryCommand.Create(context),
             LogsCommand.Create(context),
             TracesCommand.Create(context),
+            ReleaseCommand.Create(context),
             BenchCommand.Create(context),
         };
         context.AddGlobalOptionsTo(root);
