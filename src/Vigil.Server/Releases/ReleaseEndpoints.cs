@@ -30,7 +30,7 @@ public static class ReleaseEndpoints
     {
         var group = endpoints.MapGroup("/api/v1/releases").WithTags("Releases");
         group.MapPost("/", CreateAsync).RequireScope(ApiKeyScope.Ingest)
-            .WithSummary("Creates a release (201), or answers the existing one with the same service, version and environment (200); CI may retry freely.")
+            .WithSummary("Creates a release (201), or answers the existing one with the same service, version and environment (200), filling in only details it lacked; CI may retry freely.")
             .Accepts<CreateReleaseRequest>("application/json");
         group.MapGet("/", ListAsync).RequireScope(ApiKeyScope.Read)
             .WithSummary("Lists releases, newest start first, optionally of one service, environment or state.")
@@ -115,9 +115,12 @@ public static class ReleaseEndpoints
         }
 
         var data = JsonSerializer.Serialize(new Dictionary<string, string?> { ["commit"] = release.Commit, ["author"] = release.Author });
+        var carriesDetails = release.Commit is not null || release.Author is not null || release.Notes is not null || release.Links is { Count: > 0 };
         await store.AppendEventAsync(
             stored.Id, now, ReleaseEventKinds.CreateRepeated,
-            "Creation repeated for the same service, version and environment; the existing release is kept as it is.",
+            carriesDetails
+                ? "Creation repeated for the same service, version and environment; the existing release is kept, with the details it lacked filled in from this request (none overwritten)."
+                : "Creation repeated for the same service, version and environment; the existing release is kept as it is.",
             actor, data, cancellationToken);
         return TypedResults.Ok(ToDto(stored));
     }

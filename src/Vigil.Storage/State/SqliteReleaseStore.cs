@@ -68,14 +68,16 @@ public sealed class SqliteReleaseStore : IReleaseStore
     }
 
     /// <inheritdoc />
+    /// <remarks>An existing release gets the details it lacked filled in, as in the overload with a state.</remarks>
     /// <exception cref="ArgumentException">A field is invalid (see <see cref="Check"/>); the message names it.</exception>
     public Task<(Release Release, bool Created)> CreateOrGetAsync(NewRelease release, DateTimeOffset now, CancellationToken cancellationToken) =>
         CreateOrGetAsync(release, ReleaseState.Pending, actor: null, now, cancellationToken);
 
     /// <summary>
     /// Creates the release in <paramref name="initialState"/> (telemetry creates the first version of a service in an
-    /// environment as <see cref="ReleaseState.Baseline"/>), or returns the existing one unchanged (<c>Created</c>
-    /// false). On creation appends <see cref="ReleaseEventKinds.Created"/> with <paramref name="actor"/>, in the same
+    /// environment as <see cref="ReleaseState.Baseline"/>), or returns the existing one (<c>Created</c> false) with
+    /// only the details it lacked (commit, author, notes, links) filled in from <paramref name="release"/>: its
+    /// identity, state, source and times never change, and no detail it has is overwritten. On creation appends <see cref="ReleaseEventKinds.Created"/> with <paramref name="actor"/>, in the same
     /// transaction, so no reader ever sees a release without its creation event.
     /// </summary>
     /// <exception cref="ArgumentException">A field is invalid (see <see cref="Check"/>); the message names it.</exception>
@@ -130,6 +132,29 @@ public sealed class SqliteReleaseStore : IReleaseStore
                     await InsertEventAsync(
                         connection, transaction, id, now, ReleaseEventKinds.Created, CreatedMessage(release, initialState), actor,
                         CreatedData(release, initialState), cancellationToken);
+                }
+                else if (release.Commit is not null || release.Author is not null || release.Notes is not null || links.Count > 0)
+                {
+                    // CI often announces a release after its first pods already sent telemetry: the details it brings fill
+                    // what the existing release lacks, and never overwrite what it has, so repeats stay idempotent.
+                    await using var fill = connection.CreateCommand();
+                    fill.Transaction = transaction;
+                    fill.CommandText = """
+                        UPDATE releases SET
+                            commit_sha = coalesce(commit_sha, $commit),
+                            author = coalesce(author, $author),
+                            notes = coalesce(notes, $notes),
+                            links_json = CASE WHEN links_json = '[]' THEN $links ELSE links_json END
+                        WHERE service = $service AND version = $version AND environment = $environment
+                        """;
+                    fill.Parameters.AddWithValue("$service", release.Service);
+                    fill.Parameters.AddWithValue("$version", release.Version);
+                    fill.Parameters.AddWithValue("$environment", release.Environment);
+                    fill.Parameters.AddWithValue("$commit", (object?)release.Commit ?? DBNull.Value);
+                    fill.Parameters.AddWithValue("$author", (object?)release.Author ?? DBNull.Value);
+                    fill.Parameters.AddWithValue("$notes", (object?)release.Notes ?? DBNull.Value);
+                    fill.Parameters.AddWithValue("$links", JsonSerializer.Serialize(links, LinkJson));
+                    await fill.ExecuteNonQueryAsync(cancellationToken);
                 }
 
                 var stored = await SelectAsync(

@@ -35,6 +35,12 @@ public sealed class ReleaseTelemetryTests
         var created = Assert.Single(timeline!.Events);
         Assert.Equal(("release.created", "telemetry"), (created.Kind, created.Actor));
 
+        // CI announces 2.0.0 after its telemetry: the same release, with the commit CI knows filled in.
+        var announced = await client.PostAsJsonAsync("/api/v1/releases", new CreateReleaseRequest(service, "2.0.0", "prod", Commit: "beef"), TelemetryApi.Json);
+        Assert.Equal(System.Net.HttpStatusCode.OK, announced.StatusCode);
+        var filled = (await announced.Content.ReadFromJsonAsync<ReleaseDto>(TelemetryApi.Json))!;
+        Assert.Equal((v2.Id, "beef", "telemetry", "pending"), (filled.Id, filled.Commit, filled.Source, filled.State));
+
         // The same version in another environment is that environment's first: its baseline.
         SendSpans(vigil, service, "2.0.0", "staging");
         Assert.Equal("baseline", (await WaitForReleaseAsync(client, service, "2.0.0", "staging")).State);

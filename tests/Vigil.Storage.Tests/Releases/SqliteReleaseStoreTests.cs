@@ -69,6 +69,28 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateOrGetAsync_ExistingFromTelemetry_GetsOnlyTheMissingDetailsFromALaterCreate()
+    {
+        var (seen, _) = await _releases.CreateOrGetAsync(
+            new NewRelease("cart", "3.1", "prod", Source: ReleaseSource.Telemetry), ReleaseState.Pending, "telemetry", _time.GetUtcNow(), CancellationToken.None);
+        await _releases.SetStateAsync(seen.Id, ReleaseState.Verifying, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        var (announced, created) = await _releases.CreateOrGetAsync(
+            new NewRelease("cart", "3.1", "prod", "c0ffee", "ana", "notes", [new("PR", "https://git.example/pr/31")], _time.GetUtcNow()),
+            _time.GetUtcNow(), CancellationToken.None);
+        var (repeated, _) = await _releases.CreateOrGetAsync(
+            new NewRelease("cart", "3.1", "prod", "other", "bob", "other notes", [new("X", "https://x.example")]), _time.GetUtcNow(), CancellationToken.None);
+
+        Assert.False(created);
+        Assert.Equal(seen.Id, announced.Id);
+        Assert.Equal(("c0ffee", "ana", "notes"), (announced.Commit, announced.Author, announced.Notes));
+        Assert.Equal([new ReleaseLink("PR", "https://git.example/pr/31")], announced.Links);
+        Assert.Equal((ReleaseState.Verifying, ReleaseSource.Telemetry, seen.StartedAt, seen.CreatedAt), (announced.State, announced.Source, announced.StartedAt, announced.CreatedAt));
+        AssertSame(announced, repeated); // filled once, never overwritten
+    }
+
+    [Fact]
     public async Task CreateOrGetAsync_DifferentEnvironmentOrVersion_IsAnotherRelease()
     {
         var a = await _releases.CreateOrGetAsync(new NewRelease("api", "2.0", "prod"), _time.GetUtcNow(), CancellationToken.None);
