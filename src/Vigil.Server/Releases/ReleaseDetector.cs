@@ -97,9 +97,6 @@ internal sealed class ReleaseDetector
         Volatile.Read(ref _previous).TryRemove(key, out _);
     }
 
-    /// <summary>Stops accepting sightings; the reader ends once the queue is drained.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
-
     private bool Remember(ServiceVersion key)
     {
         if (!Volatile.Read(ref _current).TryAdd(key, 0))
