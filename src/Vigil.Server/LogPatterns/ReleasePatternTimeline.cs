@@ -1,25 +1,35 @@
 using System.Text.Json;
+using Vigil.Client.Contracts;
+using Vigil.Core.LogPatterns;
 using Vigil.Core.PromQl;
+using Vigil.Core.Telemetry;
 using Vigil.Core.Releases;
 using Vigil.Server.Hosting;
 
 namespace Vigil.Server.LogPatterns;
 
 /// <summary>
-/// Puts new log templates on release timelines: every <see cref="Interval"/>, for the releases that started within
-/// <see cref="Horizon"/> (at most <see cref="MaxReleases"/>, newest first, baselines and aborted ones left out), it
-/// computes the pattern diff and appends one <c>log_patterns.new_template</c> event per template new in the release
-/// that the timeline does not announce yet. The timeline itself is the record of what was announced, so a restart
-/// announces nothing twice.
+/// Puts new log templates on release timelines and into a series plans can judge: every <see cref="Interval"/>, for
+/// the releases that started within <see cref="Horizon"/> (at most <see cref="MaxReleases"/>, newest first, baselines
+/// and aborted ones left out), it computes the pattern diff, appends one <c>log_patterns.new_template</c> event per
+/// template new in the release that the timeline does not announce yet, and writes
+/// <c>vigil_release_new_log_templates{service_name, service_version, deployment_environment_name, severity}</c>: the
+/// number of new templates by severity (<c>error</c> for error and fatal, <c>warn</c>, <c>other</c>), zeros included,
+/// so a plan can require "no new error templates". The timeline itself is the record of what was announced, so a
+/// restart announces nothing twice.
 /// </summary>
 internal sealed class ReleasePatternTimeline(
     IReleaseStore releases,
     ReleasePatternReport report,
+    IDerivedSeriesWriter writer,
     TimeProvider time,
     ILogger<ReleasePatternTimeline> logger) : PeriodicFlushService(Interval, time)
 {
     /// <summary>The event kind.</summary>
     public const string EventKind = "log_patterns.new_template";
+
+    /// <summary>The series of new-template counts per release and severity.</summary>
+    public const string NewTemplatesMetric = "vigil_release_new_log_templates";
 
     /// <summary>How often timelines are brought up to date.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
@@ -47,6 +57,7 @@ internal sealed class ReleasePatternTimeline(
             return;
         }
 
+        var samples = new List<SeriesSample>();
         foreach (var release in recent)
         {
             if (now - release.StartedAt > Horizon || release.State is ReleaseState.Baseline or ReleaseState.Aborted)
@@ -56,22 +67,58 @@ internal sealed class ReleasePatternTimeline(
 
             try
             {
-                await AnnounceAsync(release, now, cancellationToken).ConfigureAwait(false);
+                var fresh = await AnnounceAsync(release, now, cancellationToken).ConfigureAwait(false);
+                AddCounts(samples, release, fresh, now.ToUnixTimeMilliseconds());
             }
             catch (Exception ex) when (ex is MetricsSourceException or InvalidOperationException or IOException)
             {
                 ReleasePatternLog.ReleaseFailed(logger, release.Id, ex);
             }
         }
+
+        if (samples.Count > 0)
+        {
+            try
+            {
+                await writer.WriteAsync(samples, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreOverloadedException ex)
+            {
+                ReleasePatternLog.PassFailed(logger, ex);
+            }
+        }
     }
 
-    private async Task AnnounceAsync(Release release, DateTimeOffset now, CancellationToken cancellationToken)
+    private static void AddCounts(List<SeriesSample> samples, Release release, List<TemplateChangeDto> fresh, long timestampMs)
+    {
+        foreach (var severity in new[] { "error", "warn", "other" })
+        {
+            var count = fresh.Count(c => SeverityGroup(c.Severity) == severity);
+            var labels = LabelSet.From(
+                (LabelSet.MetricNameLabel, NewTemplatesMetric),
+                (PromotedLabels.ServiceName, release.Service),
+                (PromotedLabels.ServiceVersion, release.Version),
+                (PromotedLabels.DeploymentEnvironmentName, release.Environment),
+                ("severity", severity));
+            samples.Add(new SeriesSample(labels, timestampMs, count));
+        }
+    }
+
+    private static string SeverityGroup(string severity) => ReleasePatternDiff.SeverityRank(severity) switch
+    {
+        <= 1 => "error",
+        2 => "warn",
+        _ => "other",
+    };
+
+    /// <summary>Announces the templates new in the release that its timeline does not hold yet; returns every new one.</summary>
+    private async Task<List<TemplateChangeDto>> AnnounceAsync(Release release, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var diff = await report.BuildAsync(release, baselineVersion: null, now, withExamples: false, cancellationToken).ConfigureAwait(false);
         var fresh = diff.Changes.Where(c => c.Change == "new").ToList();
         if (fresh.Count == 0)
         {
-            return;
+            return fresh;
         }
 
         var announced = new HashSet<long>();
@@ -100,6 +147,8 @@ internal sealed class ReleasePatternTimeline(
             var message = $"New {change.Severity} log template on {release.Version}: \"{change.Template}\" ({change.ReleaseCount:0.###} records)";
             await releases.AppendEventAsync(release.Id, now, EventKind, message, actor: "vigil", data, cancellationToken).ConfigureAwait(false);
         }
+
+        return fresh;
     }
 }
 
