@@ -20,6 +20,7 @@ internal sealed class LogRecordCounters(int maxSeries)
     private readonly ConcurrentDictionary<Key, Counter> _counters = new();
     private readonly Counter _overflow = new(LabelSet.From((LabelSet.MetricNameLabel, MetricName), (OverflowLabel, "true")));
     private int _count;
+    private long _lastCollectMs = long.MinValue;
 
     /// <summary>Series held (the overflow series not included).</summary>
     public int SeriesCount => Volatile.Read(ref _count);
@@ -54,22 +55,39 @@ internal sealed class LogRecordCounters(int maxSeries)
         Interlocked.Increment(ref counter.Value);
     }
 
-    /// <summary>The current totals of every series, stamped <paramref name="timestampMs"/>.</summary>
+    /// <summary>
+    /// The current totals of every series, stamped <paramref name="timestampMs"/>. A series collected for the first
+    /// time also gets a zero at the previous collect (when it did not exist yet), so that <c>increase()</c> counts its
+    /// first records: a template new in a release is counted from its first record. Called by one flusher at a time.
+    /// </summary>
     public List<SeriesSample> Collect(long timestampMs)
     {
+        var zeroAtMs = _lastCollectMs != long.MinValue && _lastCollectMs < timestampMs ? _lastCollectMs : timestampMs - 1;
         var samples = new List<SeriesSample>(_counters.Count + 1);
         foreach (var counter in _counters.Values)
         {
-            samples.Add(new SeriesSample(counter.Labels, timestampMs, Volatile.Read(ref counter.Value)));
+            AddSamples(samples, counter, Volatile.Read(ref counter.Value), timestampMs, zeroAtMs);
         }
 
         var overflow = Volatile.Read(ref _overflow.Value);
         if (overflow > 0)
         {
-            samples.Add(new SeriesSample(_overflow.Labels, timestampMs, overflow));
+            AddSamples(samples, _overflow, overflow, timestampMs, zeroAtMs);
         }
 
+        _lastCollectMs = timestampMs;
         return samples;
+    }
+
+    private static void AddSamples(List<SeriesSample> samples, Counter counter, long value, long timestampMs, long zeroAtMs)
+    {
+        if (!counter.Collected)
+        {
+            counter.Collected = true;
+            samples.Add(new SeriesSample(counter.Labels, zeroAtMs, 0));
+        }
+
+        samples.Add(new SeriesSample(counter.Labels, timestampMs, value));
     }
 
     /// <summary>The severity label: the OTLP severity text lower-cased, else the name of the severity number's range.</summary>
@@ -97,6 +115,8 @@ internal sealed class LogRecordCounters(int maxSeries)
     private sealed class Counter(LabelSet labels)
     {
         public long Value;
+
+        public bool Collected;
 
         public LabelSet Labels { get; } = labels;
     }

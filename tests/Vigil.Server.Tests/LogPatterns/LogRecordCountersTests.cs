@@ -19,7 +19,12 @@ public sealed class LogRecordCountersTests
         counters.Add("api", "1.0", "prod", "0", "info");
         Assert.Equal(3, counters.SeriesCount);
 
-        var samples = counters.Collect(1_000);
+        var collected = counters.Collect(1_000);
+
+        // Each series is new, so it also gets a zero 1 ms before the first collect: increase() counts its first records.
+        Assert.Equal(8, collected.Count);
+        Assert.All(collected.Where(s => s.TimestampMs == 999), s => Assert.Equal(0, s.Value));
+        var samples = collected.Where(s => s.TimestampMs == 1_000).ToList();
         Assert.Equal(4, samples.Count);
         var overflow = Assert.Single(samples, s => s.Labels.Get(LogRecordCounters.OverflowLabel) == "true");
         Assert.Equal(7, overflow.Value);
@@ -29,6 +34,24 @@ public sealed class LogRecordCountersTests
         Assert.Equal("api", first.Labels.Get(PromotedLabels.ServiceName));
         Assert.Equal("info", first.Labels.Get("severity"));
         Assert.All(samples, s => Assert.Equal(1_000, s.TimestampMs));
+    }
+
+    [Fact]
+    public void Collect_SeriesNewSinceTheLastCollect_GetsItsZeroAtTheLastCollect()
+    {
+        var counters = new LogRecordCounters(maxSeries: 10);
+        counters.Add("api", "1.0", "prod", "1", "info");
+        counters.Collect(1_000);
+        counters.Add("api", "2.0", "prod", "7", "error");
+        counters.Add("api", "1.0", "prod", "1", "info");
+
+        var samples = counters.Collect(2_000);
+
+        Assert.Equal(3, samples.Count);
+        var zero = Assert.Single(samples, s => s.TimestampMs == 1_000);
+        Assert.Equal("7", zero.Labels.Get("template_id"));
+        Assert.Equal(0, zero.Value);
+        Assert.Equal(2, Assert.Single(samples, s => s.Labels.Get("template_id") == "1").Value);
     }
 
     [Theory]

@@ -59,7 +59,8 @@ public class OtlpTraceIngestTests
     {
         await _fixture.TraceIngest.IngestAsync(Traces(Span("GET /cart"), Span("GET /cart")), "http", CancellationToken.None);
 
-        var calls = _fixture.SpanMetrics.Collect(IntakeFixture.Now).Single(s => s.Labels.MetricName == SpanMetricsAggregator.CallsMetric);
+        var calls = _fixture.SpanMetrics.Collect(IntakeFixture.Now)
+            .Single(s => s.Labels.MetricName == SpanMetricsAggregator.CallsMetric && s.TimestampMs == IntakeFixture.Now.ToUnixTimeMilliseconds());
         Assert.Equal(2, calls.Value);
         Assert.Equal("checkout", calls.Labels.Get("service_name"));
         Assert.Equal("1.4.2", calls.Labels.Get("service_version"));

@@ -37,6 +37,7 @@ public sealed class SpanMetricsAggregator
     private readonly Lock _lock = new();
     private readonly SpanMetricsOptions _options;
     private Series? _overflow;
+    private long _lastCollectMs = long.MinValue;
 
     /// <summary>Creates an aggregator with the given limits.</summary>
     public SpanMetricsAggregator(SpanMetricsOptions options)
@@ -124,14 +125,18 @@ public sealed class SpanMetricsAggregator
                 }
             }
 
+            // A label set seen for the first time also gets a zero at the previous collect, when it did not exist yet,
+            // so that increase() and rate() count its first spans (Prometheus's created-timestamp zero injection).
+            var zeroAtMs = _lastCollectMs != long.MinValue && _lastCollectMs < timestampMs ? _lastCollectMs : timestampMs - 1;
             var count = _series.Count + (_overflow is null ? 0 : 1);
             var samples = new List<SeriesSample>(count * (Bounds.Length + 4));
             foreach (var series in _series.Values)
             {
-                series.Emit(samples, timestampMs);
+                series.Emit(samples, timestampMs, zeroAtMs);
             }
 
-            _overflow?.Emit(samples, timestampMs);
+            _overflow?.Emit(samples, timestampMs, zeroAtMs);
+            _lastCollectMs = timestampMs;
             return samples;
         }
     }
@@ -180,9 +185,18 @@ public sealed class SpanMetricsAggregator
         // Built on the first collect and reused: a label set writes 245 series every flush.
         private LabelSet[]? _labels;
 
-        public void Emit(List<SeriesSample> samples, long timestampMs)
+        public void Emit(List<SeriesSample> samples, long timestampMs, long zeroAtMs)
         {
-            var labels = _labels ??= BuildLabels();
+            if (_labels is null)
+            {
+                _labels = BuildLabels();
+                foreach (var label in _labels)
+                {
+                    samples.Add(new SeriesSample(label, zeroAtMs, 0));
+                }
+            }
+
+            var labels = _labels;
             samples.Add(new SeriesSample(labels[0], timestampMs, Calls));
             long cumulative = 0;
             for (var i = 0; i < Buckets.Length; i++)

@@ -48,7 +48,7 @@ public class SpanMetricsAggregatorTests
         aggregator.Observe("checkout", "1.2.0", "prod", "GET /cart", SpanKind.Server, SpanStatusCode.Unset, 0.020);
         aggregator.Observe("checkout", "1.2.0", "prod", "GET /cart", SpanKind.Server, SpanStatusCode.Error, 0.5);
 
-        var samples = aggregator.Collect(Now);
+        var samples = aggregator.Collect(Now).Where(s => s.TimestampMs == Now.ToUnixTimeMilliseconds()).ToList();
 
         var bucketsPerSet = SpanMetricsAggregator.DurationBounds.Count + 1;
         Assert.Equal(2 * (bucketsPerSet + 3), samples.Count);
@@ -71,6 +71,30 @@ public class SpanMetricsAggregatorTests
         Assert.Equal(2, unsetBuckets.Single(s => s.Labels.Get("le") == "+Inf").Value);
         var sum = samples.Single(s => s.Labels.MetricName == "traces_span_metrics_duration_seconds_sum" && s.Labels.Get("status_code") == "STATUS_CODE_UNSET");
         Assert.Equal(0.030, sum.Value, 9);
+    }
+
+    [Fact]
+    public void Collect_NewLabelSet_AlsoWritesZerosAtThePreviousCollect()
+    {
+        var aggregator = new SpanMetricsAggregator(new SpanMetricsOptions());
+        aggregator.Observe("api", "1", "prod", "old", SpanKind.Server, SpanStatusCode.Unset, 0.1);
+        var first = aggregator.Collect(Now);
+        aggregator.Observe("api", "1", "prod", "new", SpanKind.Server, SpanStatusCode.Error, 0.1);
+
+        var second = aggregator.Collect(Now.AddSeconds(15));
+
+        // First collect: no earlier collect, so the zero sits 1 ms before it; every series of the set gets one.
+        var perSet = SpanMetricsAggregator.DurationBounds.Count + 4;
+        var firstZeros = first.Where(s => s.TimestampMs == Now.ToUnixTimeMilliseconds() - 1).ToList();
+        Assert.Equal(perSet, firstZeros.Count);
+        Assert.All(firstZeros, s => Assert.Equal(0, s.Value));
+
+        // Second collect: the new set's zeros sit at the first collect; the old set gets none again.
+        var zeros = second.Where(s => s.TimestampMs == Now.ToUnixTimeMilliseconds()).ToList();
+        Assert.Equal(perSet, zeros.Count);
+        Assert.All(zeros, s => Assert.Equal("new", s.Labels.Get("span_name")));
+        Assert.All(zeros, s => Assert.Equal(0, s.Value));
+        Assert.Equal(1, second.Single(s => s.Labels.MetricName == SpanMetricsAggregator.CallsMetric && s.Labels.Get("span_name") == "new" && s.Value > 0).Value);
     }
 
     [Fact]
@@ -97,7 +121,7 @@ public class SpanMetricsAggregatorTests
         aggregator.Observe("api", "1", "prod", "c", SpanKind.Server, SpanStatusCode.Unset, 0.1);
         aggregator.Observe("api", "1", "prod", "d", SpanKind.Server, SpanStatusCode.Unset, 0.1);
 
-        var samples = aggregator.Collect(Now);
+        var samples = aggregator.Collect(Now).Where(s => s.TimestampMs == Now.ToUnixTimeMilliseconds()).ToList();
 
         Assert.Equal(3, aggregator.SeriesCount);
         var overflow = samples.Single(s => s.Labels.MetricName == SpanMetricsAggregator.CallsMetric && s.Labels.Get(SpanMetricsAggregator.OverflowLabel) == "true");
@@ -129,7 +153,7 @@ public class SpanMetricsAggregatorTests
         aggregator.Observe(span);
         var samples = aggregator.Collect(Now);
 
-        var sum = samples.Single(s => s.Labels.MetricName == "traces_span_metrics_duration_seconds_sum");
+        var sum = samples.Single(s => s.Labels.MetricName == "traces_span_metrics_duration_seconds_sum" && s.TimestampMs == Now.ToUnixTimeMilliseconds());
         Assert.Equal(2, sum.Value);
         Assert.Equal("staging", sum.Labels.Get("deployment_environment_name"));
         Assert.Equal("SPAN_KIND_INTERNAL", sum.Labels.Get("span_kind"));
