@@ -27,6 +27,7 @@ internal static class ReleaseCommand
             GetCommand(context),
         };
         ReleaseVerifyCommand.AddTo(release, context);
+        ReleasePatternsCommand.AddTo(release, context);
         return release;
     }
 

@@ -97,21 +97,43 @@ public sealed class ReleasePatternAnalyzer(IMetricsSource metrics)
             baselineVersion, start, end, baselineStart, baselineEnd, releaseCounts.Sum(c => c.Count), baselineCounts.Sum(c => c.Count), changes);
     }
 
+    /// <summary>
+    /// Records per template and severity in the range ending at <paramref name="atMs"/>: the counters' exact increase
+    /// (consecutive differences, a drop read as a reset), not PromQL's extrapolated <c>increase()</c>, because these are
+    /// counts a person compares. A counter created inside the range starts with a zero sample, so its first records count.
+    /// </summary>
     private async Task<IReadOnlyList<TemplateCount>> CountsAsync(
         string selector, string range, long atMs, Func<string, string> resolve, CancellationToken cancellationToken)
     {
-        var query = $"sum by (template_id, severity) (increase({MetricName}{{{selector}}}[{range}]))";
-        var result = await metrics.InstantQueryAsync(query, atMs, cancellationToken);
-        if (result is not VectorResult vector)
+        var result = await metrics.InstantQueryAsync($"{MetricName}{{{selector}}}[{range}]", atMs, cancellationToken);
+        if (result is not MatrixResult matrix)
         {
             return [];
         }
 
-        return vector.Elements
-            .Take(MaxSeries)
-            .Where(e => e.Labels.Get("template_id") is { Length: > 0 } && !double.IsNaN(e.Value) && e.Value > 0)
-            .Select(e => new TemplateCount(resolve(e.Labels.Get("template_id")!), e.Labels.Get("severity") ?? "unspecified", Math.Round(e.Value, 3)))
-            .ToList();
+        var counts = new Dictionary<(string Id, string Severity), double>();
+        foreach (var series in matrix.Series.Take(MaxSeries))
+        {
+            if (series.Labels.Get("template_id") is not { Length: > 0 } id)
+            {
+                continue;
+            }
+
+            var increase = 0.0;
+            for (var i = 1; i < series.Samples.Count; i++)
+            {
+                var (previous, current) = (series.Samples[i - 1].Value, series.Samples[i].Value);
+                increase += current >= previous ? current - previous : current;
+            }
+
+            if (increase > 0)
+            {
+                var key = (resolve(id), series.Labels.Get("severity") ?? "unspecified");
+                counts[key] = counts.GetValueOrDefault(key) + increase;
+            }
+        }
+
+        return counts.Select(c => new TemplateCount(c.Key.Id, c.Key.Severity, c.Value)).ToList();
     }
 
     private async Task<string?> BusiestOtherVersionAsync(PatternDiffRelease release, string range, long nowMs, CancellationToken cancellationToken)

@@ -7,6 +7,7 @@ using Vigil.Core.Telemetry;
 using Vigil.Server.Api;
 using Vigil.Server.Configuration;
 using Vigil.Server.Diagnostics;
+using Vigil.Server.LogPatterns;
 using Vigil.Server.Otlp;
 using Vigil.Server.Releases;
 using Vigil.Server.RemoteWrite;
@@ -122,6 +123,8 @@ public static partial class VigilServer
             services.AddSingleton<RemoteWriteReceiver>();
             services.AddScrape();
             services.AddReleases();
+            services.AddSingleton<LogPatterns.ReleasePatternReport>();
+            services.AddHostedService<LogPatterns.ReleasePatternTimeline>();
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -132,6 +135,7 @@ public static partial class VigilServer
             app.MapTelemetryEndpoints();
             app.MapKeyEndpoints();
             app.MapReleaseEndpoints();
+            app.MapReleasePatterns();
             app.MapPrometheusApi();
             app.MapScrapeTargets();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);

@@ -15,7 +15,7 @@ namespace Vigil.Server.Tests.LogPatterns;
 /// emits a new error message; the release's diff lists it as new with its count and an example record, the CLI prints
 /// it, the release timeline announces it, and <c>vigil_release_new_log_templates</c> counts it for plans.
 /// </summary>
-public sealed class ReleasePatternsEndToEndTests
+public sealed partial class ReleasePatternsEndToEndTests
 {
     private const string Service = "patterns-e2e";
     private static readonly Dictionary<string, string> FastFlush = new() { ["VIGIL__SPANMETRICS__FLUSHINTERVAL"] = "1s" };
@@ -35,7 +35,7 @@ public sealed class ReleasePatternsEndToEndTests
                 var logger = v1.CreateLogger("orders");
                 for (var i = 0; i < 40; i++)
                 {
-                    logger.LogInformation("Order {OrderId} placed in {Elapsed} ms", 1000 + i, 10 + i);
+                    OrderPlaced(logger, 1000 + i, 10 + i);
                 }
 
                 logger.LogWarning("Cache entry {Key} is stale", "cart:7");
@@ -58,22 +58,31 @@ public sealed class ReleasePatternsEndToEndTests
                 var updated = v2.CreateLogger("orders");
                 for (var i = 0; i < 40; i++)
                 {
-                    old.LogInformation("Order {OrderId} placed in {Elapsed} ms", 2000 + i, 12 + i);
-                    updated.LogInformation("Order {OrderId} placed in {Elapsed} ms", 3000 + i, 11 + i);
+                    OrderPlaced(old, 2000 + i, 12 + i);
+                    OrderPlaced(updated, 3000 + i, 11 + i);
                 }
 
                 for (var i = 0; i < 7; i++)
                 {
-                    updated.LogError("Payment provider {Provider} rejected card: code {Code}", "acme", 51 + i);
+                    PaymentRejected(updated, "acme", 51 + i);
                 }
             }
 
             ReleasePatternsResponse? diff = null;
-            await TelemetryApi.Eventually(async () =>
+            var last = string.Empty;
+            try
             {
-                diff = await client.GetFromJsonAsync<ReleasePatternsResponse>($"/api/v1/releases/{release.Id}/patterns", TelemetryApi.Json);
-                return diff!.Changes.Any(c => c.Change == "new" && c.ReleaseCount == 7);
-            }, "the payment error listed as new with 7 records");
+                await TelemetryApi.Eventually(async () =>
+                {
+                    last = await client.GetStringAsync($"/api/v1/releases/{release.Id}/patterns");
+                    diff = JsonSerializer.Deserialize<ReleasePatternsResponse>(last, TelemetryApi.Json);
+                    return diff!.Changes.Any(c => c.Change == "new" && c.ReleaseCount == 7);
+                }, "the payment error listed as new with 7 records");
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Assert.Fail(ex.Message + " last answer: " + last);
+            }
 
             Assert.Equal("1.0.0", diff!.BaselineVersion);
             var payment = Assert.Single(diff.Changes);
@@ -114,6 +123,12 @@ public sealed class ReleasePatternsEndToEndTests
             Directory.Delete(dataDirectory, recursive: true);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId} placed in {Elapsed} ms")]
+    private static partial void OrderPlaced(ILogger logger, int orderId, int elapsed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Payment provider {Provider} rejected card: code {Code}")]
+    private static partial void PaymentRejected(ILogger logger, string provider, int code);
 
     /// <summary>The value of a one-element PromQL instant query, or null while it has none.</summary>
     private static async Task<double?> QueryAsync(HttpClient client, string expression)
