@@ -158,10 +158,11 @@ internal sealed class HistogramComparison : MetricComparison
         _plannedLooks = plannedLooks;
     }
 
-    public static HistogramComparison? Create(IEnumerable<IntervalObservation> intervals, double quantile, int look, int plannedLooks)
+    public static HistogramComparison? Create(IReadOnlyList<IntervalObservation> intervals, double quantile, int look, int plannedLooks, MergedHistograms? cache = null)
     {
-        var list = intervals as IReadOnlyCollection<IntervalObservation> ?? [.. intervals];
-        var merged = BucketCounts.Merge(list.Select(i => i.Canary.Histogram), list.Select(i => i.Baseline.Histogram));
+        var merged = cache is null
+            ? BucketCounts.Merge(intervals.Select(i => i.Canary.Histogram), intervals.Select(i => i.Baseline.Histogram))
+            : cache.Get(intervals);
         if (merged is null)
         {
             return null;
@@ -301,5 +302,47 @@ internal sealed class ContinuousComparison : MetricComparison
 
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+    }
+}
+
+/// <summary>
+/// Summed histograms of one judge call, reused by the metrics that read the same observations (p50, p95 and p99 of the
+/// default plan share one query). Matched by reference, so it never confuses different data.
+/// </summary>
+internal sealed class MergedHistograms
+{
+    private readonly List<(IReadOnlyList<IntervalObservation> Intervals, (BucketCounts Canary, BucketCounts Baseline)? Merged)> _entries = [];
+
+    public (BucketCounts Canary, BucketCounts Baseline)? Get(IReadOnlyList<IntervalObservation> intervals)
+    {
+        foreach (var (known, merged) in _entries)
+        {
+            if (Same(known, intervals))
+            {
+                return merged;
+            }
+        }
+
+        var result = BucketCounts.Merge(intervals.Select(i => i.Canary.Histogram), intervals.Select(i => i.Baseline.Histogram));
+        _entries.Add((intervals, result));
+        return result;
+    }
+
+    private static bool Same(IReadOnlyList<IntervalObservation> a, IReadOnlyList<IntervalObservation> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!ReferenceEquals(a[i].Canary.Histogram, b[i].Canary.Histogram) || !ReferenceEquals(a[i].Baseline.Histogram, b[i].Baseline.Histogram))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -24,7 +24,8 @@ public sealed class VerificationJudge : IVerificationJudge
         var alpha = double.IsFinite(plan.FalseFailRate) ? Math.Clamp(plan.FalseFailRate, 1e-9, 0.5) : 0.01;
         var version = string.IsNullOrWhiteSpace(canaryVersion) ? "the canary" : canaryVersion;
 
-        var analyses = metrics.Where(m => m?.Metric is not null).Select(m => Analyze(plan, m, look, planned)).ToList();
+        var cache = new MergedHistograms();
+        var analyses = metrics.Where(m => m?.Metric is not null).Select(m => Analyze(plan, m, look, planned, cache)).ToList();
 
         // Holm over the metrics that can fail the release (weighted or critical); the budget of each is valid over all
         // looks already, so a false Fail at any look has probability at most alpha. Nodata metrics count in m (p = 1)
@@ -41,7 +42,7 @@ public sealed class VerificationJudge : IVerificationJudge
         return RollUp(plan, analyses, judgements, look, planned, final);
     }
 
-    private static Analysis Analyze(VerificationPlan plan, MetricHistory history, int look, int planned)
+    private static Analysis Analyze(VerificationPlan plan, MetricHistory history, int look, int planned, MergedHistograms cache)
     {
         var metric = history.Metric;
         var analysis = new Analysis(metric);
@@ -66,7 +67,7 @@ public sealed class VerificationJudge : IVerificationJudge
             return analysis;
         }
 
-        var comparison = Compare(metric, usable, look, planned, out var problem);
+        var comparison = Compare(metric, usable, look, planned, cache, out var problem);
         if (comparison is null)
         {
             analysis.NodataReason = problem;
@@ -93,12 +94,12 @@ public sealed class VerificationJudge : IVerificationJudge
             case MetricDirection.Increase:
                 analysis.BadHigh = true;
                 analysis.PBad = comparison.PGreater(analysis.HighMargin);
-                analysis.PHarmless = comparison.PLess(harmlessLow);
+                analysis.PHarmless = () => comparison.PLess(harmlessLow);
                 break;
             case MetricDirection.Decrease:
                 analysis.BadHigh = false;
                 analysis.PBad = comparison.PLess(analysis.LowMargin);
-                analysis.PHarmless = comparison.PGreater(allowed);
+                analysis.PHarmless = () => comparison.PGreater(allowed);
                 break;
             default:
                 var greater = comparison.PGreater(analysis.HighMargin);
@@ -112,7 +113,7 @@ public sealed class VerificationJudge : IVerificationJudge
         return analysis;
     }
 
-    private static MetricComparison? Compare(PlanMetric metric, IReadOnlyList<IntervalObservation> intervals, int look, int planned, out string problem)
+    private static MetricComparison? Compare(PlanMetric metric, IReadOnlyList<IntervalObservation> intervals, int look, int planned, MergedHistograms? cache, out string problem)
     {
         problem = string.Empty;
         switch (metric.Kind)
@@ -126,7 +127,7 @@ public sealed class VerificationJudge : IVerificationJudge
                     return null;
                 }
 
-                var histogram = HistogramComparison.Create(intervals, q, look, planned);
+                var histogram = HistogramComparison.Create(intervals, q, look, planned, cache);
                 if (histogram is null)
                 {
                     problem = "no histogram buckets on either side";
@@ -149,7 +150,7 @@ public sealed class VerificationJudge : IVerificationJudge
                 return null;
             }
 
-            var comparison = Compare(history.Metric, usable, look, planned, out _);
+            var comparison = Compare(history.Metric, usable, look, planned, null, out _);
             return comparison is null || comparison.CanarySamples <= 0 || comparison.BaselineSamples <= 0
                 || comparison.Relative != main.Relative || !double.IsFinite(comparison.Effect.Estimate)
                 ? null
@@ -203,7 +204,7 @@ public sealed class VerificationJudge : IVerificationJudge
         }
 
         var harmlessLevel = a.Budgeted ? familyLevel : alpha;
-        if (a.PHarmless <= harmlessLevel && metric.Direction != MetricDirection.Either)
+        if (metric.Direction != MetricDirection.Either && a.PHarmless() <= harmlessLevel)
         {
             var classification = a.BadHigh ? MetricClassification.Low : MetricClassification.High;
             var why = $"significantly {(a.BadHigh ? "lower" : "higher")}, which is the harmless direction for this metric";
@@ -400,7 +401,8 @@ public sealed class VerificationJudge : IVerificationJudge
 
         public double PBad { get; set; } = 1;
 
-        public double PHarmless { get; set; } = 1;
+        /// <summary>Computed only when needed: most metrics are decided before the harmless direction matters.</summary>
+        public Func<double> PHarmless { get; set; } = static () => 1;
 
         public double PAdjusted { get; set; } = 1;
 

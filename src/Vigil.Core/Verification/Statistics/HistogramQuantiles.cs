@@ -45,21 +45,18 @@ internal sealed class BucketCounts(double[] upperBounds, double[] cumulative)
                 }
 
                 var target = isCanary ? canaryCounts! : baselineCounts!;
-                var sameLayout = histogram.UpperBounds.Count <= layout.Length;
-                for (var i = 0; sameLayout && i < histogram.UpperBounds.Count; i++)
+                var bounds = histogram.UpperBounds as double[] ?? [.. histogram.UpperBounds];
+                var counts = histogram.Counts as double[] ?? [.. histogram.Counts];
+                var sameLayout = bounds.Length <= layout.Length && bounds.AsSpan().SequenceEqual(layout.AsSpan(0, bounds.Length));
+                for (var i = 0; i < counts.Length; i++)
                 {
-                    sameLayout = histogram.UpperBounds[i] == layout[i];
-                }
-
-                for (var i = 0; i < histogram.Counts.Count; i++)
-                {
-                    var count = histogram.Counts[i];
+                    var count = counts[i];
                     if (!(count > 0) || double.IsInfinity(count))
                     {
                         continue;
                     }
 
-                    var index = sameLayout ? i : FirstAtOrAbove(layout, histogram.UpperBounds[i]);
+                    var index = sameLayout ? i : FirstAtOrAbove(layout, bounds[i]);
                     target[index] += count;
                 }
             }

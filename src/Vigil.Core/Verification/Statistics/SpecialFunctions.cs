@@ -54,7 +54,7 @@ internal static class SpecialFunctions
         return 1 - Math.Exp(logFront) * BetaContinuedFraction(1 - x, b, a) / b;
     }
 
-    /// <summary>The x with I_x(a, b) = p, by bisection (monotone, 100 halvings at most).</summary>
+    /// <summary>The x with I_x(a, b) = p: Newton steps on a shrinking bracket, bisecting when a step leaves it.</summary>
     public static double InverseRegularizedBeta(double p, double a, double b)
     {
         if (p <= 0)
@@ -68,20 +68,36 @@ internal static class SpecialFunctions
         }
 
         double low = 0, high = 1;
-        for (var i = 0; i < 100 && high - low > 1e-15; i++)
+        var x = Math.Clamp(a / (a + b), 1e-12, 1 - 1e-12);
+        var logNorm = LogGamma(a + b) - LogGamma(a) - LogGamma(b);
+        for (var i = 0; i < 200; i++)
         {
-            var mid = 0.5 * (low + high);
-            if (RegularizedBeta(mid, a, b) < p)
+            var f = RegularizedBeta(x, a, b) - p;
+            if (f < 0)
             {
-                low = mid;
+                low = x;
             }
             else
             {
-                high = mid;
+                high = x;
             }
+
+            var density = Math.Exp(logNorm + (a - 1) * Math.Log(x) + (b - 1) * Math.Log(1 - x));
+            var next = density > 0 && double.IsFinite(density) ? x - f / density : double.NaN;
+            if (!(next > low && next < high))
+            {
+                next = 0.5 * (low + high);
+            }
+
+            if (Math.Abs(next - x) <= 1e-13 * Math.Max(x, 1e-300) || high - low <= 1e-15)
+            {
+                return next;
+            }
+
+            x = next;
         }
 
-        return 0.5 * (low + high);
+        return x;
     }
 
     /// <summary>Φ(z), the standard normal distribution function.</summary>
