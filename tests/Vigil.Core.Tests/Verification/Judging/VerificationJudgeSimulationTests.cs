@@ -1,0 +1,101 @@
+using Vigil.Core.Verification;
+using Vigil.Core.Verification.Judging;
+using Vigil.Core.Verification.Plans;
+using Xunit.Abstractions;
+
+namespace Vigil.Core.Tests.Verification.Judging;
+
+/// <summary>The judge's error budget and power on seeded simulated runs, every look judged as a run would.</summary>
+public sealed class VerificationJudgeSimulationTests(ITestOutputHelper output)
+{
+    private static readonly VerificationPlan Plan = DefaultVerificationPlan.Plan;
+
+    [Fact]
+    public void Judge_AaRunsWithTheDefaultPlan_FalseFailAtMostOnePercent()
+    {
+        const int Seed = 4101;
+        const int Runs = 500;
+        var simulation = new JudgeSimulation(Seed);
+        var judge = new VerificationJudge();
+        var side = new JudgeSimulation.Side(RequestsPerInterval: 600, ErrorRate: 0.01);
+        var fails = 0;
+        var passes = 0;
+        for (var run = 0; run < Runs; run++)
+        {
+            var outcome = RunToDecision(judge, simulation.DefaultPlanIntervals(Plan.PlannedLooks, side, side), Plan);
+            fails += outcome.Verdict == Verdict.Fail ? 1 : 0;
+            passes += outcome.Verdict == Verdict.Pass ? 1 : 0;
+        }
+
+        output.WriteLine($"seed {Seed}: {fails} false Fail, {passes} Pass of {Runs} A/A runs");
+        Assert.True(fails <= Runs / 100, $"seed {Seed}: {fails} false Fail in {Runs} A/A runs is above 1%.");
+        Assert.True(passes >= Runs * 0.9, $"seed {Seed}: only {passes} of {Runs} A/A runs passed.");
+    }
+
+    [Fact]
+    public void Judge_AaWithSixtyLooksAndATenPercentBudget_SpendsTheBudgetAcrossLooks()
+    {
+        // One latency metric looked at 60 times: a fixed 10% test at every look would fail about half of the runs.
+        const int Seed = 4102;
+        const int Runs = 300;
+        var metric = DefaultVerificationPlan.Plan.Metrics[2] with { AllowedEffect = 0 };
+        var plan = Plan with { Duration = TimeSpan.FromMinutes(60), Metrics = [metric], FalseFailRate = 0.1 };
+        var simulation = new JudgeSimulation(Seed);
+        var judge = new VerificationJudge();
+        var side = new JudgeSimulation.Side(RequestsPerInterval: 150, ErrorRate: 0);
+        var fails = 0;
+        for (var run = 0; run < Runs; run++)
+        {
+            var series = simulation.DefaultPlanIntervals(plan.PlannedLooks, side, side);
+            var histories = new[] { series[2] };
+            for (var look = 1; look <= plan.PlannedLooks; look++)
+            {
+                var verdict = judge.Judge(plan, [new MetricHistory(metric, histories[0].Take(look).ToList())], look, "2.0.0");
+                if (verdict.Verdict == Verdict.Fail)
+                {
+                    fails++;
+                    break;
+                }
+            }
+        }
+
+        output.WriteLine($"seed {Seed}: {fails} false Fail of {Runs} A/A runs over 60 looks at a 10% budget");
+        Assert.True(fails <= Runs * 0.1, $"seed {Seed}: {fails} of {Runs} A/A runs failed; the 10% budget was overspent across looks.");
+    }
+
+    [Fact]
+    public void Judge_DoubledErrorRateAtFiftyRequestsPerSecond_FailsWithinFiveLooksInMostRuns()
+    {
+        const int Seed = 4103;
+        const int Runs = 60;
+        var simulation = new JudgeSimulation(Seed);
+        var judge = new VerificationJudge();
+        var detected = 0;
+        for (var run = 0; run < Runs; run++)
+        {
+            var series = simulation.DefaultPlanIntervals(5, new JudgeSimulation.Side(3000, 0.02), new JudgeSimulation.Side(3000, 0.01));
+            var outcome = RunToDecision(judge, series, Plan, maxLooks: 5);
+            detected += outcome.Verdict == Verdict.Fail && outcome.Metrics[0].Classification == MetricClassification.High ? 1 : 0;
+        }
+
+        output.WriteLine($"seed {Seed}: 2x error rate at 1% detected within 5 looks in {detected} of {Runs} runs");
+        Assert.True(detected >= Runs * 0.85, $"seed {Seed}: only {detected} of {Runs} runs detected a doubled error rate within 5 looks.");
+    }
+
+    /// <summary>Judges look after look until a decisive verdict or the last look, as a verification run does.</summary>
+    internal static LookVerdict RunToDecision(VerificationJudge judge, List<IntervalObservation>[] series, VerificationPlan plan, int? maxLooks = null)
+    {
+        LookVerdict? verdict = null;
+        var last = Math.Min(maxLooks ?? plan.PlannedLooks, series[0].Count);
+        for (var look = 1; look <= last; look++)
+        {
+            verdict = judge.Judge(plan, JudgeSimulation.AtLook(plan, series, look), look, "2.0.0");
+            if (verdict.Decisive)
+            {
+                break;
+            }
+        }
+
+        return verdict!;
+    }
+}
