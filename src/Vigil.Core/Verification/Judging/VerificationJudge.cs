@@ -1,4 +1,3 @@
-using System.Globalization;
 using Vigil.Core.Verification.Statistics;
 
 namespace Vigil.Core.Verification.Judging;
@@ -306,7 +305,7 @@ public sealed class VerificationJudge : IVerificationJudge
         {
             verdict = Verdict.Fail;
             decisive = true;
-            summary = $"Fail: critical {Plural(criticalFailing.Count, "metric")} failed: {Sentences(criticalFailing)}.";
+            summary = $"Fail: {(criticalFailing.Count == 1 ? "critical metric" : $"{criticalFailing.Count} critical metrics")} failed: {Sentences(criticalFailing)}.";
         }
         else if (deciding.Count == 0 || nodata.Count == deciding.Count)
         {
@@ -375,8 +374,6 @@ public sealed class VerificationJudge : IVerificationJudge
 
     private static string Reasons(IEnumerable<Analysis> analyses) =>
         string.Join("; ", analyses.Select(a => a.NodataReason is not null ? $"{Text.Label(a.Metric.Name)}: {a.NodataReason}" : $"{a.Sentence} ({a.Reason})"));
-
-    private static string Plural(int count, string noun) => count == 1 ? noun : count.ToString(CultureInfo.InvariantCulture) + " " + noun + "s";
 
     private sealed class Analysis(PlanMetric metric)
     {
