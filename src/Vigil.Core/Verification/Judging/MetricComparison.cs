@@ -114,6 +114,35 @@ internal sealed class CountRatioComparison : MetricComparison
         return $"about {Text.Count(more)} more events{requests}";
     }
 
+    /// <summary>The e-value if every event so far were on the bad side: below the level, the counts cannot decide anything yet.</summary>
+    public double ExtremeEValue(double margin, bool greater)
+    {
+        var events = CanaryEvents + BaselineEvents;
+        var extreme = greater
+            ? new CountInterval(events, CanarySamples, 0, BaselineSamples)
+            : new CountInterval(0, CanarySamples, events, BaselineSamples);
+        return RateRatioEValue.Compute([extreme], Math.Max(1e-6, 1 + margin), greater).RunningMax;
+    }
+
+    /// <summary>The fewest events (in all) with which the test could reach 1/<paramref name="level"/> at the current traffic split.</summary>
+    public double MinimumEvents(double margin, bool greater, double level)
+    {
+        var rho0 = Math.Max(1e-6, 1 + margin);
+        var p0 = RateRatioEValue.Share(CanarySamples, BaselineSamples, rho0);
+        var best = double.PositiveInfinity;
+        foreach (var (factor, weight) in RateRatioEValue.Grid)
+        {
+            var p = RateRatioEValue.Share(CanarySamples, BaselineSamples, greater ? rho0 * factor : rho0 / factor);
+            var perEvent = greater ? Math.Log(p / p0) : Math.Log((1 - p) / (1 - p0));
+            if (perEvent > 0)
+            {
+                best = Math.Min(best, Math.Ceiling((Math.Log(1 / level) - Math.Log(weight)) / perEvent));
+            }
+        }
+
+        return best;
+    }
+
     private static (double Events, double Requests) Clean(SideObservation side)
     {
         var requests = double.IsFinite(side.Requests) && side.Requests > 0 ? side.Requests : 0;

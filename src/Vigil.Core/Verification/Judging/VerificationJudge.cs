@@ -213,15 +213,50 @@ public sealed class VerificationJudge : IVerificationJudge
         var estimate = c!.Effect.Estimate;
         var beyondHigh = metric.Direction != MetricDirection.Decrease && estimate > a.HighMargin;
         var beyondLow = metric.Direction != MetricDirection.Increase && estimate < a.LowMargin;
-        if (beyondHigh || beyondLow)
+        if (c is CountRatioComparison counts)
         {
-            // The estimate points past the allowed effect but the evidence is short of the budget: never a silent Pass.
+            // Counts: no event on the side that would be bad means nothing points to a regression. Otherwise, when even
+            // every event on the bad side could not reach the budget, the counts are too sparse to decide: never a Pass.
+            var checkHigh = metric.Direction != MetricDirection.Decrease;
+            var checkLow = metric.Direction != MetricDirection.Increase;
+            var badEvents = (checkHigh ? counts.CanaryEvents : 0) + (checkLow ? counts.BaselineEvents : 0);
+            if (badEvents <= 0)
+            {
+                var why = counts.CanaryEvents + counts.BaselineEvents <= 0
+                    ? "no events on either side"
+                    : $"no events on the {(checkHigh ? "canary" : "baseline")}, so nothing points to a {(checkHigh ? "rise" : "fall")}";
+                return Judgement(a, MetricClassification.Pass, p, main, Reason(a, why));
+            }
+
+            var extreme = Math.Max(
+                checkHigh ? counts.ExtremeEValue(a.HighMargin, greater: true) : 0,
+                checkLow ? counts.ExtremeEValue(a.LowMargin, greater: false) : 0);
+            if (extreme < 1 / familyLevel)
+            {
+                a.LackOfData = true;
+                a.Undecided = true;
+                var minimum = Math.Min(
+                    checkHigh ? counts.MinimumEvents(a.HighMargin, greater: true, familyLevel) : double.PositiveInfinity,
+                    checkLow ? counts.MinimumEvents(a.LowMargin, greater: false, familyLevel) : double.PositiveInfinity);
+                var events = counts.CanaryEvents + counts.BaselineEvents;
+                var rate = events / (counts.CanarySamples + counts.BaselineSamples);
+                var requests = double.IsFinite(minimum) && rate > 0 ? $" (about {Text.Count(Math.Ceiling(Math.Max(0, minimum - events) / rate))} more requests at the current rates)" : string.Empty;
+                var why = $"{Text.Count(counts.CanaryEvents)} vs {Text.Count(counts.BaselineEvents)} events are too sparse to decide at the error budget: even with every event on the {(checkHigh ? "canary" : "baseline")} the e-value would reach only {Text.Probability(extreme)} of the {Text.Probability(1 / familyLevel)} needed; it takes at least {Text.Count(minimum)} events in all{requests}";
+                return Judgement(a, MetricClassification.Nodata, p, main, Reason(a, why));
+            }
+        }
+
+        // The estimate is past the allowed effect and the plain 95% interval excludes no change, but the evidence is short
+        // of the budget: undecided rather than a silent Pass.
+        var suggestive = (beyondHigh && c.Effect.Lower > 0) || (beyondLow && c.Effect.Upper < 0);
+        if (suggestive)
+        {
             a.LackOfData = true;
             a.Undecided = true;
             var margin = beyondHigh ? a.HighMargin : a.LowMargin;
-            var evidence = c is CountRatioComparison counts
-                ? $"{Text.Count(counts.CanaryEvents)} vs {Text.Count(counts.BaselineEvents)} events are too sparse to decide at the error budget (e-value {Text.Probability(a.EValue ?? 1)}, needs {Text.Probability(1 / familyLevel)})"
-                : $"the difference is not significant at the error budget (p = {Text.Probability(p)}, needs {Text.Probability(alpha)})";
+            var evidence = c is CountRatioComparison sparse
+                ? $"the counts ({Text.Count(sparse.CanaryEvents)} vs {Text.Count(sparse.BaselineEvents)} events, e-value {Text.Probability(a.EValue ?? 1)}, needs {Text.Probability(1 / familyLevel)}) do not decide it at the error budget yet"
+                : $"the difference is not significant at the error budget yet (p = {Text.Probability(p)}, needs {Text.Probability(alpha)})";
             var need = c.Needed(margin, beyondHigh, familyLevel);
             var why = $"{(beyondHigh ? "higher" : "lower")} than the allowed {Text.Effect(Math.Abs(margin), c.Relative)}, but {evidence}" + (need is null ? string.Empty : $"; {need} would decide it if the difference holds");
             return Judgement(a, MetricClassification.Nodata, p, main, Reason(a, why));
@@ -321,11 +356,13 @@ public sealed class VerificationJudge : IVerificationJudge
             decisive = true;
             summary = $"Fail: score {Text.Number(score)} is below the marginal threshold {Text.Number(plan.MarginalThreshold)}: {Sentences(failing)}.";
         }
-        else if (nodata.Any(a => a.Metric.Critical) || (final && nodata.Any(a => a.LackOfData)))
+        else if (nodata.Any(a => a.Metric.Critical) || (final && nodata.Any(a => a.LackOfData && !a.Undecided)))
         {
+            // A critical metric without a verdict keeps the release from passing; at the last look so does any weighted
+            // metric short of its minimum samples. A non-critical metric that is merely undecided is left out of the score.
             verdict = Verdict.Inconclusive;
             decisive = final;
-            var blocking = nodata.Where(a => a.Metric.Critical || a.LackOfData).ToList();
+            var blocking = nodata.Where(a => a.Metric.Critical || (a.LackOfData && !a.Undecided)).ToList();
             summary = $"Inconclusive{(final ? " at the last planned look" : string.Empty)}: {Reasons(blocking)}.";
         }
         else if (score >= plan.PassThreshold)
