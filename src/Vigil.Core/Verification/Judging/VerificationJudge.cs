@@ -190,10 +190,10 @@ public sealed class VerificationJudge : IVerificationJudge
             return Judgement(a, MetricClassification.Nodata, null, sentence, Reason(a, a.NodataReason));
         }
 
+        // Budgeted metrics use their Holm-adjusted p against the whole budget; informational ones their own p.
         var p = a.Budgeted ? a.PAdjusted : a.PBad;
-        var level = a.Budgeted ? alpha : alpha;
         var main = MainSentence(label, c!, version);
-        if (p <= level)
+        if (p <= alpha)
         {
             a.Failing = a.Budgeted;
             var classification = a.BadHigh ? MetricClassification.High : MetricClassification.Low;
