@@ -46,7 +46,7 @@ public sealed class VerificationJudge : IVerificationJudge
         var metric = history.Metric;
         var analysis = new Analysis(metric);
         var intervals = history.Intervals ?? [];
-        var usable = intervals.Where(i => i is not null && i.Error is null).ToList();
+        var usable = intervals.Where(i => i?.Canary is not null && i.Baseline is not null && i.Error is null).ToList();
         var failed = intervals.Where(i => i is not null && i.Error is not null).ToList();
         if (failed.Count > 0 && usable.Count == 0)
         {
@@ -143,7 +143,7 @@ public sealed class VerificationJudge : IVerificationJudge
         var main = analysis.Comparison!;
         double? Effect(IReadOnlyList<IntervalObservation>? intervals)
         {
-            var usable = intervals?.Where(i => i is not null && i.Error is null).ToList();
+            var usable = intervals?.Where(i => i?.Canary is not null && i.Baseline is not null && i.Error is null).ToList();
             if (usable is null || usable.Count == 0)
             {
                 return null;

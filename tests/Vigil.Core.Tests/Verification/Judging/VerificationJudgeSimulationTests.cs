@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Vigil.Core.Verification;
 using Vigil.Core.Verification.Judging;
 using Vigil.Core.Verification.Plans;
@@ -20,14 +21,21 @@ public sealed class VerificationJudgeSimulationTests(ITestOutputHelper output)
         var side = new JudgeSimulation.Side(RequestsPerInterval: 600, ErrorRate: 0.01);
         var fails = 0;
         var passes = 0;
+        var calls = 0;
+        var judging = new Stopwatch();
         for (var run = 0; run < Runs; run++)
         {
-            var outcome = RunToDecision(judge, simulation.DefaultPlanIntervals(Plan.PlannedLooks, side, side), Plan);
+            var series = simulation.DefaultPlanIntervals(Plan.PlannedLooks, side, side);
+            judging.Start();
+            var outcome = RunToDecision(judge, series, Plan);
+            judging.Stop();
+            calls += outcome.Look;
             fails += outcome.Verdict == Verdict.Fail ? 1 : 0;
             passes += outcome.Verdict == Verdict.Pass ? 1 : 0;
         }
 
-        output.WriteLine($"seed {Seed}: {fails} false Fail, {passes} Pass of {Runs} A/A runs");
+        // Printed for the record only (never asserted): the time of one judge call on this machine.
+        output.WriteLine($"seed {Seed}: {fails} false Fail, {passes} Pass of {Runs} A/A runs; {calls} judge calls, {judging.Elapsed.TotalMilliseconds / calls:F3} ms per call");
         Assert.True(fails <= Runs / 100, $"seed {Seed}: {fails} false Fail in {Runs} A/A runs is above 1%.");
         Assert.True(passes >= Runs * 0.9, $"seed {Seed}: only {passes} of {Runs} A/A runs passed.");
     }
