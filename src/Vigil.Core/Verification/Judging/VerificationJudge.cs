@@ -246,9 +246,9 @@ public sealed class VerificationJudge : IVerificationJudge
             }
         }
 
-        // The estimate is past the allowed effect and the plain 95% interval excludes no change, but the evidence is short
-        // of the budget: undecided rather than a silent Pass.
-        var suggestive = (beyondHigh && c.Effect.Lower > 0) || (beyondLow && c.Effect.Upper < 0);
+        // The estimate is past the allowed effect and the plain 95% interval does not reach below no change, but the
+        // evidence is short of the budget: undecided rather than a silent Pass.
+        var suggestive = (beyondHigh && c.Effect.Lower >= 0) || (beyondLow && c.Effect.Upper <= 0);
         if (suggestive)
         {
             a.LackOfData = true;
@@ -258,7 +258,10 @@ public sealed class VerificationJudge : IVerificationJudge
                 ? $"the counts ({Text.Count(sparse.CanaryEvents)} vs {Text.Count(sparse.BaselineEvents)} events, e-value {Text.Probability(a.EValue ?? 1)}, needs {Text.Probability(1 / familyLevel)}) do not decide it at the error budget yet"
                 : $"the difference is not significant at the error budget yet (p = {Text.Probability(p)}, needs {Text.Probability(alpha)})";
             var need = c.Needed(margin, beyondHigh, familyLevel);
-            var why = $"{(beyondHigh ? "higher" : "lower")} than the allowed {Text.Effect(Math.Abs(margin), c.Relative)}, but {evidence}" + (need is null ? string.Empty : $"; {need} would decide it if the difference holds");
+            var more = need is not null ? $"; {need} would decide it if the difference holds"
+                : c is HistogramComparison ? "; the histogram's buckets may be too coarse to resolve this difference"
+                : string.Empty;
+            var why = $"{(beyondHigh ? "higher" : "lower")} than the allowed {Text.Effect(Math.Abs(margin), c.Relative)}, but {evidence}{more}";
             return Judgement(a, MetricClassification.Nodata, p, main, Reason(a, why));
         }
 

@@ -11,7 +11,7 @@ namespace Vigil.Core.Tests.Verification.Judging;
 /// (<c>#</c> starts a comment):
 /// <list type="bullet">
 /// <item><c>plan default [looks=N] [falseFailRate=X] [minimumRequests=N] [minimumIntervals=N]</c>: the default plan, changed.</item>
-/// <item><c>metrics NAME,NAME</c>: keep only these metrics of the plan.</item>
+/// <item><c>metrics NAME,NAME!</c>: keep only these metrics of the plan; <c>!</c> makes one critical with weight 1.</item>
 /// <item><c>look N</c>: the look judged (default: the number of intervals of the longest history).</item>
 /// <item><c>interval METRIC canary=E/R baseline=E/R [xN]</c>: one interval (N times) of a count ratio, events/requests;
 /// <c>canary=V</c> for a continuous value; <c>canary=LE:COUNT,LE:COUNT,+Inf:COUNT</c> for per-bucket latency counts;
@@ -120,7 +120,15 @@ public sealed class VerificationJudgeScenarioTests(ITestOutputHelper output)
                     break;
                 case "metrics":
                     var keep = parts[1].Split(',');
-                    plan = plan with { Metrics = [.. plan.Metrics.Where(m => keep.Contains(m.Name))] };
+                    plan = plan with
+                    {
+                        Metrics =
+                        [
+                            .. plan.Metrics
+                                .Where(m => keep.Contains(m.Name) || keep.Contains(m.Name + "!"))
+                                .Select(m => keep.Contains(m.Name + "!") ? m with { Critical = true, Weight = 1 } : m),
+                        ],
+                    };
                     break;
                 case "look":
                     look = int.Parse(parts[1], CultureInfo.InvariantCulture);
