@@ -169,6 +169,38 @@ public sealed class StatisticsTests
     }
 
     [Fact]
+    public void QuantileRatio_PValueEqualsTheBruteForceMinimumOverBucketPairs()
+    {
+        const int Seed = 4301;
+        var random = new Random(Seed);
+        double[] bounds = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, double.PositiveInfinity];
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var a = new HistogramCounts(bounds, [.. bounds.Select(_ => (double)random.Next(0, 40))]);
+            var b = new HistogramCounts(bounds, [.. bounds.Select(_ => (double)random.Next(0, 40))]);
+            var (canary, baseline) = BucketCounts.Merge([a], [b])!.Value;
+            var q = new[] { 0.5, 0.9, 0.95 }[trial % 3];
+            var c = new[] { 1.0, 1.1, 1.5 }[trial % 3];
+
+            // Every baseline upper edge B and every canary lower edge above c times it.
+            var best = 1.0;
+            for (var bucketB = 0; bucketB < bounds.Length - 1; bucketB++)
+            {
+                for (var bucketA = 1; bucketA < bounds.Length; bucketA++)
+                {
+                    if (canary.LowerEdge(bucketA) > c * bounds[bucketB])
+                    {
+                        best = Math.Min(best, Math.Max(baseline.UpperTailLevel(bucketB, q), canary.LowerTailLevel(bucketA, q)));
+                    }
+                }
+            }
+
+            var expected = Math.Min(1, 2 * best);
+            Assert.True(Math.Abs(expected - QuantileRatio.PValueGreater(canary, baseline, q, c)) < 1e-12, $"seed {Seed} trial {trial}: brute force {expected}, search {QuantileRatio.PValueGreater(canary, baseline, q, c)}");
+        }
+    }
+
+    [Fact]
     public void QuantileRatio_BoundsAreBucketEdgesAroundTheTruth()
     {
         // 10,000 requests spread evenly over the span-metric buckets from 100 ms to 200 ms, on both sides.

@@ -91,6 +91,40 @@ public sealed class VerificationJudgeSimulationTests(ITestOutputHelper output)
         Assert.True(detected >= Runs * 0.85, $"seed {Seed}: only {detected} of {Runs} runs detected a doubled error rate within 5 looks.");
     }
 
+    [Theory]
+    [InlineData("error-ratio", 1.2, 1.0, 0.02)]
+    [InlineData("p95-latency", 1.0, 1.1, 0.01)]
+    [InlineData("p50-latency", 1.0, 1.1, 0.01)]
+    public void Judge_RegressionExactlyAtTheAllowedEffect_FailsAtMostAtTheBudgetRate(string name, double errorFactor, double latencyFactor, double errorRate)
+    {
+        // The null hypothesis is "within the allowed effect", so its hardest case is a regression exactly at it
+        // (errors 1.2x with 20% allowed; latency 1.1x with 10% allowed). Over 15 looks at a 5% budget it may fail at
+        // most 5% of runs.
+        const int Seed = 4104;
+        const int Runs = 200;
+        var index = Plan.Metrics.ToList().FindIndex(m => m.Name == name);
+        var metric = Plan.Metrics[index];
+        var plan = Plan with { Metrics = [metric], FalseFailRate = 0.05 };
+        var simulation = new JudgeSimulation(Seed);
+        var judge = new VerificationJudge();
+        var fails = 0;
+        for (var run = 0; run < Runs; run++)
+        {
+            var series = simulation.DefaultPlanIntervals(15, new JudgeSimulation.Side(1200, errorRate * errorFactor, LatencyFactor: latencyFactor), new JudgeSimulation.Side(1200, errorRate));
+            for (var look = 1; look <= 15; look++)
+            {
+                if (judge.Judge(plan, [new MetricHistory(metric, series[index].Take(look).ToList())], look, "2.0.0").Verdict == Verdict.Fail)
+                {
+                    fails++;
+                    break;
+                }
+            }
+        }
+
+        output.WriteLine($"seed {Seed}: {name} at the allowed effect failed {fails} of {Runs} runs at a 5% budget");
+        Assert.True(fails <= Runs * 0.05, $"seed {Seed}: {name} at exactly the allowed effect failed {fails} of {Runs} runs, above the 5% budget.");
+    }
+
     /// <summary>Judges look after look until a decisive verdict or the last look, as a verification run does.</summary>
     internal static LookVerdict RunToDecision(VerificationJudge judge, List<IntervalObservation>[] series, VerificationPlan plan, int? maxLooks = null)
     {
