@@ -47,8 +47,12 @@ internal static class RateRatioEValue
             runningMax = Math.Max(runningMax, current);
         }
 
-        return (current, runningMax);
+        // Overwhelming evidence overflows to infinity; keep it finite so that judgements serialize as plain numbers.
+        return (Math.Min(current, MaxEValue), Math.Min(runningMax, MaxEValue));
     }
+
+    /// <summary>The largest e-value reported (1e300): far past any budget, and still a finite number.</summary>
+    public const double MaxEValue = 1e300;
 
     /// <summary>
     /// About how many events in all (both sides, counted from the start) the test needs to reach e-value

@@ -194,6 +194,35 @@ public sealed class VerificationJudgeTests(ITestOutputHelper output)
         Assert.Equal(first.Metrics, second.Metrics);
     }
 
+    [Fact]
+    public void Judge_MalformedObservations_JudgesWithoutThrowing()
+    {
+        // NaN and negative values, more events than requests, a histogram whose lists disagree, an empty metric list.
+        var nan = new IntervalObservation(60_000, new SideObservation(Value: double.NaN, Events: double.NaN, Requests: -5), new SideObservation(Value: double.PositiveInfinity, Events: 50, Requests: 10));
+        var badHistogram = new IntervalObservation(60_000, new SideObservation(Histogram: new HistogramCounts([0.1, double.PositiveInfinity], [1])), new SideObservation(Histogram: new HistogramCounts([], [])));
+        var throughput = DefaultPlan.Metrics[4];
+        var histories = new List<MetricHistory> { new(ErrorRatio, [nan]), new(P95, [badHistogram]), new(throughput, [nan]) };
+
+        var verdict = _judge.Judge(DefaultPlan, histories, 1, string.Empty);
+        var empty = _judge.Judge(DefaultPlan, [], 0, "1.4.2");
+
+        Assert.Equal(Verdict.Inconclusive, verdict.Verdict);
+        Assert.All(verdict.Metrics, m => Assert.Equal(MetricClassification.Nodata, m.Classification));
+        Assert.Equal(Verdict.Inconclusive, empty.Verdict);
+        Assert.Equal("Inconclusive: the plan has no weighted or critical metric.", empty.Summary);
+    }
+
+    [Fact]
+    public void Judge_OverwhelmingCounts_KeepTheEValueFinite()
+    {
+        var verdict = _judge.Judge(DefaultPlan with { Metrics = [ErrorRatio] }, [Counts(ErrorRatio, (1_000_000, 2_000_000, 1_000, 2_000_000))], 1, "1.4.2");
+
+        var metric = verdict.Metrics.Single();
+        Assert.Equal(MetricClassification.High, metric.Classification);
+        Assert.True(double.IsFinite(metric.EValue!.Value));
+        Assert.True(double.IsFinite(metric.Effect!.Estimate));
+    }
+
     private static MetricHistory Counts(PlanMetric metric, params (double CanaryEvents, double CanaryRequests, double BaselineEvents, double BaselineRequests)[] intervals) =>
         new(metric, [.. intervals.Select((c, i) => new IntervalObservation(60_000L * (i + 1), new SideObservation(Events: c.CanaryEvents, Requests: c.CanaryRequests), new SideObservation(Events: c.BaselineEvents, Requests: c.BaselineRequests)))]);
 
