@@ -265,7 +265,10 @@ public sealed class VerificationJudge : IVerificationJudge
             return Judgement(a, MetricClassification.Nodata, p, main, Reason(a, why));
         }
 
-        return Judgement(a, MetricClassification.Pass, p, main, Reason(a, null));
+        var noise = beyondHigh || beyondLow
+            ? $"the estimate is past the allowed {Text.Effect(Math.Abs(beyondHigh ? a.HighMargin : a.LowMargin), c.Relative)} but its 95% interval includes no change, so it is within noise"
+            : null;
+        return Judgement(a, MetricClassification.Pass, p, main, Reason(a, noise));
     }
 
     private static string MainSentence(string label, MetricComparison c, string version)
