@@ -182,6 +182,26 @@ public sealed class VerificationJudgeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Judge_LookPastThePlannedLooks_SpendsTheReserveAndIsDecisive()
+    {
+        // An extended run (look 17 of 15) still gets a verdict: the reserve's share for the second extra look is 1.25%
+        // of the budget, so a clear regression still fails and a clean run passes decisively.
+        var plan = DefaultPlan with { Metrics = [P95] };
+        var clean = new JudgeSimulation(4206).DefaultPlanIntervals(17, new JudgeSimulation.Side(300, 0.01), new JudgeSimulation.Side(300, 0.01));
+        var slow = new JudgeSimulation(4207).DefaultPlanIntervals(17, new JudgeSimulation.Side(300, 0.01, LatencyFactor: 1.6), new JudgeSimulation.Side(300, 0.01));
+
+        var passed = _judge.Judge(plan, [new MetricHistory(P95, clean[2])], 17, "1.4.2");
+        var failed = _judge.Judge(plan, [new MetricHistory(P95, slow[2])], 17, "1.4.2");
+
+        Assert.Equal(0.05 / 4, Vigil.Core.Verification.Statistics.AlphaSpending.Share(17, 15), 12);
+        Assert.Equal(Verdict.Pass, passed.Verdict);
+        Assert.True(passed.Decisive);
+        Assert.Equal(Verdict.Fail, failed.Verdict);
+        Assert.Equal(17, failed.Look);
+        Assert.Equal(15, failed.PlannedLooks);
+    }
+
+    [Fact]
     public void Judge_SameInputTwice_SameVerdict()
     {
         var series = new JudgeSimulation(4205).DefaultPlanIntervals(6, new JudgeSimulation.Side(500, 0.02, LatencyFactor: 1.2), new JudgeSimulation.Side(500, 0.01));
