@@ -129,7 +129,7 @@ internal sealed partial class PlanReader(YamlFields fields, DeclarativeValidatio
         var marginal = NumberIn(spec, "marginalThreshold", 0, 100, "0 to 100") ?? 75;
         if (marginal > pass)
         {
-            var node = spec.TryGetValue("marginalThreshold", out var m) ? m.Value : spec["passThreshold"].Value;
+            var node = spec.TryGetValue("marginalThreshold", out var m) ? m.Value : spec.TryGetValue("passThreshold", out var p) ? p.Value : specNode.Value;
             fields.Error(node, "spec.marginalThreshold", $"{Format(marginal)} is above passThreshold {Format(pass)} (need 0 <= marginalThreshold <= passThreshold <= 100)");
         }
 
@@ -143,7 +143,7 @@ internal sealed partial class PlanReader(YamlFields fields, DeclarativeValidatio
             }
         }
 
-        var metrics = Metrics(spec["metrics"].Value, interval);
+        var metrics = spec.TryGetValue("metrics", out var metricsNode) ? Metrics(metricsNode.Value, interval) : null;
         return name is null || metrics is null
             ? null
             : new VerificationPlan(name, services, mode, interval, duration, metrics, minimumIntervals, minimumRequests, pass, marginal, falseFailRate, baseline);

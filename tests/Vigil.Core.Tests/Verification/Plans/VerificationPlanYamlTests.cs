@@ -327,4 +327,31 @@ public sealed class VerificationPlanYamlTests
         Assert.Equal(("plans/checkout.yaml", true), (error.File, error.Line > 4));
         Assert.StartsWith("YAML syntax error: ", error.Reason, StringComparison.Ordinal);
     }
+    [Fact]
+    public void Parse_EveryLineDeletedOrItsValueMangled_NeverThrowsAndAlwaysSaysWhere()
+    {
+        var lines = Good.Split('\n');
+        string[] replacements = ["", "[]", "{}", "~", "'x'", "-1", "1e400", "[a, {b: c}]", "{{service}}"];
+        var cases = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var variants = new List<string> { string.Join('\n', lines.Where((_, j) => j != i)) };
+            var colon = lines[i].IndexOf(": ", StringComparison.Ordinal);
+            if (colon > 0)
+            {
+                variants.AddRange(replacements.Select(r => string.Join('\n', lines.Select((l, j) => j == i ? l[..(colon + 2)] + r : l))));
+            }
+
+            foreach (var yaml in variants)
+            {
+                var errors = new List<DocumentError>();
+                var plan = VerificationPlanYaml.Parse("f.yaml", yaml, errors);
+                Assert.True(plan is not null || errors.Count > 0, yaml);
+                Assert.All(errors, e => Assert.True(e.Line > 0 && e.Column > 0, e.ToString()));
+                cases++;
+            }
+        }
+
+        Assert.True(cases > 300, $"{cases} cases");
+    }
 }
