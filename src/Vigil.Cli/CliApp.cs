@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using Vigil.Cli.Apply;
 using Vigil.Cli.Bench;
 using Vigil.Cli.Keys;
 using Vigil.Cli.Logs;
@@ -40,6 +41,7 @@ public static class CliApp
             LogsCommand.Create(context),
             TracesCommand.Create(context),
             BenchCommand.Create(context),
+            ApplyCommand.Create(context),
         };
         context.AddGlobalOptionsTo(root);
 

@@ -120,6 +120,7 @@ public static partial class VigilServer
             services.AddOtlpIntake(options.Intake, options.SpanMetrics);
             services.AddSingleton<RemoteWriteReceiver>();
             services.AddScrape();
+            Declarative.DeclarativeEndpoints.AddDeclarative(services);
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -133,6 +134,7 @@ public static partial class VigilServer
             app.MapScrapeTargets();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
             app.MapRemoteWrite();
+            Declarative.DeclarativeEndpoints.MapDeclarativeEndpoints(app);
 
             try
             {

@@ -359,12 +359,15 @@ internal sealed partial class PlanReader(YamlFields fields, DeclarativeValidatio
             return;
         }
 
+        var unknownPlaceholders = false;
         foreach (var placeholder in PlanTemplates.Find(template))
         {
             if (PlanPlaceholders.All.Contains(placeholder.Name, StringComparer.Ordinal))
             {
                 continue;
             }
+
+            unknownPlaceholders = true;
 
             var (line, column) = Locate(node, placeholder.Index);
             var known = string.Join(", ", PlanPlaceholders.All.Select(p => "{{" + p + "}}"));
@@ -373,6 +376,12 @@ internal sealed partial class PlanReader(YamlFields fields, DeclarativeValidatio
                 ? $"write the placeholder as '{{{{{trimmed}}}}}', without spaces"
                 : $"unknown placeholder '{{{{{placeholder.Name}}}}}' (known: {known})";
             fields.ErrorAt(line, column, path, reason);
+        }
+
+        if (unknownPlaceholders)
+        {
+            // What the query would mean is unknown, so a parse error now would only echo the placeholder's.
+            return;
         }
 
         var filled = PlanTemplates.Fill(template, PlanTemplates.SampleValues(interval), out var sourceIndex);

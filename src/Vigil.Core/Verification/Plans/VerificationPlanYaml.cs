@@ -61,7 +61,16 @@ public static class VerificationPlanYaml
         }
 
         var plan = new PlanReader(fields, context).Read(root);
-        return errors.Count == before ? plan : null;
+        if (errors.Count == before)
+        {
+            return plan;
+        }
+
+        // Reported in the order of the file, whatever order the checks ran in.
+        var found = errors.Skip(before).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        errors.RemoveRange(before, found.Count);
+        errors.AddRange(found);
+        return null;
     }
 
     /// <summary>Writes a plan as a document that <see cref="Parse(string, string, List{DocumentError}, int)"/> reads back to an equal plan.</summary>
