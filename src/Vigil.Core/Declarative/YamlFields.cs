@@ -11,6 +11,9 @@ namespace Vigil.Core.Declarative;
 /// </summary>
 internal sealed class YamlFields(string file, string text, int lineOffset, List<DocumentError> errors)
 {
+    /// <summary>The deepest nesting of lists and mappings a document may have; plans need 4.</summary>
+    public const int MaxDepth = 64;
+
     public string File { get; } = file;
 
     /// <summary>The document's text, as given to the YAML parser (positions index into it).</summary>
@@ -26,6 +29,12 @@ internal sealed class YamlFields(string file, string text, int lineOffset, List<
         var stream = new YamlStream();
         try
         {
+            if (TooDeep() is { } deep)
+            {
+                Error(deep, string.Empty, $"nested deeper than {MaxDepth} levels of lists and mappings");
+                return null;
+            }
+
             stream.Load(new StringReader(Text));
         }
         catch (YamlException e)
@@ -46,6 +55,27 @@ internal sealed class YamlFields(string file, string text, int lineOffset, List<
         }
 
         return stream.Documents[0].RootNode;
+    }
+
+    // The node reader recurses once per level: a document of 100,000 '[' would overflow the stack and end the process.
+    // The event parser keeps its own stack, so a first pass with it bounds the depth before the nodes are built.
+    private Mark? TooDeep()
+    {
+        var parser = new Parser(new StringReader(Text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart when ++depth > MaxDepth:
+                    return parser.Current.Start;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+
+        return null;
     }
 
     public void Error(YamlNode node, string path, string reason) => Error(node.Start, path, reason);

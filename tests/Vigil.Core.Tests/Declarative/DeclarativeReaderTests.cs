@@ -115,4 +115,17 @@ public sealed class DeclarativeReaderTests
         Assert.IsType<VerificationPlanKind>(DeclarativeKinds.Default.Find("verificationplan"));
         Assert.Null(DeclarativeKinds.Default.Find("Check"));
     }
+    [Theory]
+    [InlineData("flow")]
+    [InlineData("compact")]
+    public void Read_NestingDeepEnoughToOverflowTheStack_IsAnErrorNotACrash(string shape)
+    {
+        // 200,000 levels: enough to overflow the stack of a recursive reader, inside the 4 MiB an apply may send.
+        var text = shape == "flow" ? "a: " + new string('[', 200_000) : "a:\n" + string.Concat(Enumerable.Repeat("- ", 200_000)) + "x\n";
+
+        var (documents, errors) = Read(new DeclarativeFile("deep.yaml", text));
+
+        Assert.Empty(documents);
+        Assert.Equal([shape == "flow" ? "deep.yaml:1:67: nested deeper than 64 levels of lists and mappings" : "deep.yaml:2:127: nested deeper than 64 levels of lists and mappings"], errors);
+    }
 }
