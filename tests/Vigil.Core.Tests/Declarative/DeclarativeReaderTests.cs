@@ -128,4 +128,21 @@ public sealed class DeclarativeReaderTests
         Assert.Empty(documents);
         Assert.Equal([shape == "flow" ? "deep.yaml:1:67: nested deeper than 64 levels of lists and mappings" : "deep.yaml:2:127: nested deeper than 64 levels of lists and mappings"], errors);
     }
+    [Theory]
+    [InlineData("apiVersion: vigil/v1\napiVersion: vigil/v1\nkind: VerificationPlan\n")]
+    [InlineData("apiVersion: vigil/v1\nkind: VerificationPlan\nmetadata: &m {name: x, self: *m}\nspec: *undefined\n")]
+    [InlineData("apiVersion: vigil/v1\nkind: VerificationPlan\nmetadata: &m [*m]\n")]
+    [InlineData("apiVersion: vigil/v1\nkind: VerificationPlan\nmetadata:\n\tname: tab\n")]
+    [InlineData("\uFEFFapiVersion: vigil/v1\nkind: VerificationPlan\nmetadata: {name: x}\nspec: {metrics: [{name: a, kind: continuous, direction: increase, query: \"\\u0000\"}]}\n")]
+    [InlineData("? [complex, key]\n: value\nkind: VerificationPlan\n")]
+    [InlineData("apiVersion: vigil/v1\nkind: !!binary AAAA\nmetadata: {name: !custom x}\n")]
+    [InlineData("apiVersion: vigil/v1\nkind: VerificationPlan\nmetadata: {name: x}\nspec: {metrics: [{name: a, kind: continuous, direction: increase, query: 'sum(' }]}\n")]
+    public void Read_HostileYaml_IsReportedNeverThrown(string text)
+    {
+        var (documents, errors) = Read(new DeclarativeFile("x.yaml", text));
+
+        Assert.Empty(documents);
+        Assert.NotEmpty(errors);
+        Assert.All(errors, e => Assert.StartsWith("x.yaml:", e, StringComparison.Ordinal));
+    }
 }

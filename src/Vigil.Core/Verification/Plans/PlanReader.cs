@@ -222,6 +222,12 @@ internal sealed partial class PlanReader(YamlFields fields, DeclarativeValidatio
             }
         }
 
+        if (ok && metrics.All(m => m.Weight == 0))
+        {
+            fields.Error(node, "spec.metrics", "every metric has weight 0, so there would be no score: give at least one metric a weight above 0");
+            return null;
+        }
+
         return ok ? metrics : null;
     }
 

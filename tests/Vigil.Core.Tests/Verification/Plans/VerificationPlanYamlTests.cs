@@ -354,4 +354,19 @@ public sealed class VerificationPlanYamlTests
 
         Assert.True(cases > 300, $"{cases} cases");
     }
+    [Fact]
+    public void Parse_EveryWeightZero_IsRejectedForHavingNoScore()
+    {
+        var (plan, errors) = Parse("""
+            apiVersion: vigil/v1
+            kind: VerificationPlan
+            metadata: {name: informational}
+            spec:
+              metrics:
+                - {name: up, kind: continuous, direction: decrease, query: 'sum(up)', weight: 0}
+            """);
+
+        Assert.Null(plan);
+        Assert.Equal(["plans/checkout.yaml:6:5: spec.metrics: every metric has weight 0, so there would be no score: give at least one metric a weight above 0"], errors.Select(e => e.ToString()));
+    }
 }
