@@ -419,9 +419,22 @@ internal sealed partial class PlanReader(YamlFields fields, DeclarativeValidatio
 
         if (context.KnownMetricNames is { } known2)
         {
+            // A name built from a placeholder ({{service}}_requests_total) differs with other sample values; only
+            // names that stay the same are checked.
+            var other = PlanTemplates.Fill(template, PlanTemplates.OtherSampleValues(interval), out _);
+            IReadOnlySet<string> stable;
+            try
+            {
+                stable = PlanTemplates.SelectedMetricNames(PromQlParser.Parse(other));
+            }
+            catch (PromQlParseException)
+            {
+                stable = new HashSet<string>();
+            }
+
             foreach (var metric in PlanTemplates.SelectedMetricNames(expr))
             {
-                if (!DerivedMetricNames.IsDerived(metric) && !known2.Contains(metric))
+                if (stable.Contains(metric) && !DerivedMetricNames.IsDerived(metric) && !known2.Contains(metric))
                 {
                     fields.Error(node, path, $"unknown metric '{metric}': no series of it in the metrics source recently (check the name, or apply the plan once the metric has data)");
                 }

@@ -25,6 +25,16 @@ public static partial class PlanTemplates
         [PlanPlaceholders.Interval] = Time.DurationParser.Format(interval),
     };
 
+    /// <summary>Other values than <see cref="SampleValues"/>, to tell what in a query depends on a placeholder.</summary>
+    public static IReadOnlyDictionary<string, string> OtherSampleValues(TimeSpan interval) => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [PlanPlaceholders.Service] = "cart",
+        [PlanPlaceholders.Version] = "2.0.0",
+        [PlanPlaceholders.BaselineVersion] = "1.9.9",
+        [PlanPlaceholders.Environment] = "staging",
+        [PlanPlaceholders.Interval] = Time.DurationParser.Format(interval),
+    };
+
     /// <summary>Every <c>{{...}}</c> in <paramref name="template"/>, known or not.</summary>
     public static IReadOnlyList<PlanPlaceholder> Find(string template)
     {

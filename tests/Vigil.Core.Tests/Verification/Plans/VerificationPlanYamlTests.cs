@@ -309,6 +309,7 @@ public sealed class VerificationPlanYamlTests
               metrics:
                 - {name: a, kind: continuous, direction: increase, query: 'sum(rate(http_requests_total[1m])) / sum(rate(htp_requests_total[1m]))'}
                 - {name: b, kind: continuous, direction: increase, query: 'sum(rate(traces_span_metrics_calls_total[1m])) + sum(up) + count(vigil_x)'}
+                - {name: c, kind: continuous, direction: increase, query: 'sum(rate({{service}}_requests_total[1m]))'}
             """, errors, 0, context);
 
         Assert.Null(plan);
