@@ -40,7 +40,15 @@ internal sealed class YamlFields(string file, string text, int lineOffset, List<
         catch (YamlException e)
         {
             var reason = e.InnerException is { } inner && e.Message.Contains("exception was thrown", StringComparison.Ordinal) ? inner.Message : e.Message;
-            Errors.Add(new DocumentError(File, (int)e.Start.Line + LineOffset, (int)e.Start.Column, $"YAML syntax error: {StripPosition(reason)}"));
+            var (line, column) = ((int)e.Start.Line, (int)e.Start.Column);
+            if (reason.Contains("tab", StringComparison.Ordinal) && FirstTabIndent() is { } tab)
+            {
+                // YamlDotNet reports a tab in the indentation at the start of the document; point at the tab itself.
+                (line, column) = tab;
+                reason = "a tab in the indentation; YAML indents with spaces only";
+            }
+
+            Errors.Add(new DocumentError(File, line + LineOffset, column, $"YAML syntax error: {StripPosition(reason)}"));
             return null;
         }
 
@@ -72,6 +80,22 @@ internal sealed class YamlFields(string file, string text, int lineOffset, List<
                 case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
                     depth--;
                     break;
+            }
+        }
+
+        return null;
+    }
+
+    private (int Line, int Column)? FirstTabIndent()
+    {
+        var lines = Text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', 0, indent);
+            if (tab >= 0)
+            {
+                return (i + 1, tab + 1);
             }
         }
 

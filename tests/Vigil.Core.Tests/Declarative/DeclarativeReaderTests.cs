@@ -145,4 +145,11 @@ public sealed class DeclarativeReaderTests
         Assert.NotEmpty(errors);
         Assert.All(errors, e => Assert.StartsWith("x.yaml:", e, StringComparison.Ordinal));
     }
+    [Fact]
+    public void Read_TabIndentation_IsReportedAtTheTab()
+    {
+        var (_, errors) = Read(new DeclarativeFile("t.yaml", Plan("a") + "---\napiVersion: vigil/v1\nkind: VerificationPlan\nmetadata:\n\tname: tab\n"));
+
+        Assert.Equal(["t.yaml:16:1: YAML syntax error: a tab in the indentation; YAML indents with spaces only"], errors);
+    }
 }
