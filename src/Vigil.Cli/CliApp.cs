@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using Vigil.Cli.Apply;
 using Vigil.Cli.Bench;
 using Vigil.Cli.Keys;
 using Vigil.Cli.Logs;
@@ -42,6 +43,7 @@ public static class CliApp
             TracesCommand.Create(context),
             ReleaseCommand.Create(context),
             BenchCommand.Create(context),
+            ApplyCommand.Create(context),
         };
         context.AddGlobalOptionsTo(root);
 

@@ -125,6 +125,7 @@ public static partial class VigilServer
             services.AddReleases();
             services.AddSingleton<LogPatterns.ReleasePatternReport>();
             services.AddHostedService<LogPatterns.ReleasePatternTimeline>();
+            Declarative.DeclarativeEndpoints.AddDeclarative(services);
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -140,6 +141,7 @@ public static partial class VigilServer
             app.MapScrapeTargets();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
             app.MapRemoteWrite();
+            Declarative.DeclarativeEndpoints.MapDeclarativeEndpoints(app);
 
             try
             {
