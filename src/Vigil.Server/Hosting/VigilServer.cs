@@ -11,6 +11,7 @@ using Vigil.Server.Otlp;
 using Vigil.Server.RemoteWrite;
 using Vigil.Server.Scrape;
 using Vigil.Server.Security;
+using Vigil.Server.Verification;
 using Vigil.Storage.RemoteWrite;
 using Vigil.Storage.State;
 using Vigil.Storage.Telemetry;
@@ -120,6 +121,7 @@ public static partial class VigilServer
             services.AddOtlpIntake(options.Intake, options.SpanMetrics);
             services.AddSingleton<RemoteWriteReceiver>();
             services.AddScrape();
+            services.AddVerification(options.Verification);
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -133,6 +135,7 @@ public static partial class VigilServer
             app.MapScrapeTargets();
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
             app.MapRemoteWrite();
+            app.MapVerificationEndpoints();
 
             try
             {
