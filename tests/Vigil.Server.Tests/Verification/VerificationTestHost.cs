@@ -244,6 +244,11 @@ internal sealed class InMemoryReleaseStore : IReleaseStore
 
     private void Mirror(Release release)
     {
+        if (DatabasePath is null)
+        {
+            return;
+        }
+
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + DatabasePath + ";Pooling=False");
         connection.Open();
         using var insert = connection.CreateCommand();
