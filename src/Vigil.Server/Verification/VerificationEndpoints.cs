@@ -35,7 +35,7 @@ public static class VerificationEndpoints
         group.MapPost("/releases/{id}/override", OverrideAsync).RequireScope(ApiKeyScope.Admin)
             .WithSummary("Overrides the verdict of a release's latest run, with a reason (audited).");
         group.MapMethods("/verdict", ["GET", "POST"], GateAsync).RequireScope(ApiKeyScope.Read)
-            .WithSummary("The verdict by service, version and environment; with gate=true the status says pass (200), not yet (409) or no (412).");
+            .WithSummary("The verdict by service, environment and version (default: the newest release); gate=true answers 200 only for Pass, 409 while undecided, 412 otherwise; gate=fail answers 412 only for Fail.");
         return endpoints;
     }
 
@@ -159,52 +159,55 @@ public static class VerificationEndpoints
     }
 
     /// <summary>
-    /// <c>GET|POST /api/v1/verdict?service=S&amp;version=V&amp;environment=E[&amp;gate=true]</c>. Without <c>gate</c>: 200 with
-    /// the verdict (404 for an unknown release). With <c>gate=true</c>: 200 only for Pass; 409 while no verdict is decided
-    /// yet (no run, or running); 412 for Fail, Marginal, Inconclusive or an aborted run. The body is the verdict
-    /// (200) or a problem whose <c>verdict</c> extension holds it. A POSTed body (Flagger's payload) is ignored.
+    /// <c>GET|POST /api/v1/verdict?service=S&amp;environment=E[&amp;version=V][&amp;gate=true|fail]</c>. Without
+    /// <c>version</c>, the newest release of the service in the environment (Flagger cannot put the canary's version in
+    /// a webhook URL). Without <c>gate</c>: 200 with the verdict (404 for an unknown release). With <c>gate=true</c>:
+    /// 200 only for Pass; 409 while no verdict is decided (no run yet, or running); 412 for Fail, Marginal,
+    /// Inconclusive or an aborted run. With <c>gate=fail</c>: 412 only for a decided Fail, else 200 (for hooks that must
+    /// not fail while the run is going). Refusals are problems whose <c>verdict</c> extension holds the verdict. A POSTed
+    /// body (Flagger's payload) is ignored.
     /// </summary>
     private static async Task<IResult> GateAsync(
         string? service, string? version, string? environment, string? gate, VerificationCoordinator coordinator, CancellationToken cancellationToken)
     {
-        if ((CheckName("service", service) ?? CheckName("version", version) ?? CheckName("environment", environment)) is { } bad)
+        if ((CheckName("service", service) ?? CheckName("environment", environment) ?? (version is null ? null : CheckName("version", version))) is { } bad)
         {
             return bad;
         }
 
-        bool gated;
-        switch (gate?.Trim().ToLowerInvariant())
+        var mode = gate?.Trim().ToLowerInvariant();
+        if (mode is not (null or "" or "false" or "true" or "fail"))
         {
-            case null or "" or "false": gated = false; break;
-            case "true": gated = true; break;
-            default: return ApiProblems.BadParameter("gate", $"'{gate}' is not true or false");
+            return ApiProblems.BadParameter("gate", $"'{gate}' is not true, fail or false");
         }
 
-        var release = await coordinator.Releases.FindAsync(service!.Trim(), version!.Trim(), environment!.Trim(), cancellationToken);
+        var release = version is null
+            ? (await coordinator.Releases.ListAsync(new ReleaseQuery(service!.Trim(), environment!.Trim(), Limit: 1), cancellationToken)).FirstOrDefault()
+            : await coordinator.Releases.FindAsync(service!.Trim(), version.Trim(), environment!.Trim(), cancellationToken);
         if (release is null)
         {
-            return ApiProblems.NotFound($"no release of {service} {version} in {environment}; create it with POST /api/v1/releases/verify");
+            return ApiProblems.NotFound($"no release of {service}{(version is null ? string.Empty : " " + version)} in {environment}; create it with POST /api/v1/releases/verify");
         }
 
         var run = await coordinator.Runs.LatestForReleaseAsync(release.Id, cancellationToken);
         var dto = VerdictMapping.ToDto(release, run, run is null ? 0 : coordinator.PlannedLooks(run));
-        if (!gated || dto.Verdict == nameof(Verdict.Pass))
+        var name = $"{release.Service} {release.Version} in {release.Environment}";
+        switch (mode)
         {
-            return TypedResults.Ok(dto);
+            case "true" when dto.Verdict != nameof(Verdict.Pass) && !dto.Decided && dto.RunState is "none" or "running":
+                var progress = dto.RunState == "none"
+                    ? "no verification has started"
+                    : $"verification running (look {dto.Look}/{dto.PlannedLooks}{(dto.Current is null ? string.Empty : ", currently " + dto.Current)})";
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Verdict not decided yet",
+                    detail: $"{name}: {progress}", extensions: new Dictionary<string, object?> { ["verdict"] = dto });
+            case "true" when dto.Verdict != nameof(Verdict.Pass):
+            case "fail" when dto.Verdict == nameof(Verdict.Fail):
+                var what = dto.Verdict ?? "no verdict (aborted: " + dto.AbortReason + ")";
+                return TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "Release gate failed",
+                    detail: $"{name}: {what}. {dto.Summary}".Trim(), extensions: new Dictionary<string, object?> { ["verdict"] = dto });
+            default:
+                return TypedResults.Ok(dto);
         }
-
-        if (!dto.Decided && dto.RunState is "none" or "running")
-        {
-            var progress = dto.RunState == "none"
-                ? "no verification has started"
-                : $"verification running (look {dto.Look}/{dto.PlannedLooks}{(dto.Current is null ? string.Empty : ", currently " + dto.Current)})";
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Verdict not decided yet",
-                detail: $"{service} {version} in {environment}: {progress}", extensions: new Dictionary<string, object?> { ["verdict"] = dto });
-        }
-
-        var what = dto.Verdict ?? "no verdict (aborted: " + dto.AbortReason + ")";
-        return TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "Release gate failed",
-            detail: $"{service} {version} in {environment}: {what}. {dto.Summary}".Trim(), extensions: new Dictionary<string, object?> { ["verdict"] = dto });
     }
 
     private static ProblemHttpResult? CheckName(string parameter, string? value)

@@ -101,6 +101,7 @@ public sealed class VerificationEndpointsTests : IAsyncLifetime
     public async Task Gate_MissingOrBadParameters_Is400_UnknownRelease404()
     {
         await AssertProblemAsync(await _host.Client.GetAsync("/api/v1/verdict?service=checkout&version=1"), HttpStatusCode.BadRequest, "parameter 'environment'");
+        await AssertProblemAsync(await _host.Client.GetAsync("/api/v1/verdict?environment=prod"), HttpStatusCode.BadRequest, "parameter 'service'");
         await AssertProblemAsync(await _host.Client.GetAsync("/api/v1/verdict?service=checkout&version=1&environment=prod&gate=yes"), HttpStatusCode.BadRequest, "parameter 'gate'");
         await AssertProblemAsync(await _host.Client.GetAsync("/api/v1/verdict?service=checkout&version=9&environment=prod"), HttpStatusCode.NotFound, "no release of checkout 9 in prod");
     }
@@ -114,15 +115,19 @@ public sealed class VerificationEndpointsTests : IAsyncLifetime
         await LookAsync(); // look 1: inconclusive, not decisive
         var running = await _host.Client.GetAsync(Gate);
         var plain = await _host.Client.GetAsync(Gate.Replace("&gate=true", string.Empty, StringComparison.Ordinal));
+        var failOnlyWhileRunning = await _host.Client.GetAsync(Gate.Replace("gate=true", "gate=fail", StringComparison.Ordinal));
         _host.Judge.Verdict = Verdict.Fail;
         _host.Judge.Decisive = true;
         await LookAsync(); // look 2: a decisive Fail stops the run early
         var failed = await _host.Client.PostAsync(Gate, new StringContent("{\"name\":\"podinfo\"}", System.Text.Encoding.UTF8, "application/json"));
+        var failOnly = await _host.Client.GetAsync("/api/v1/verdict?service=checkout&environment=prod&gate=fail"); // newest release of the service
 
         await AssertProblemAsync(running, HttpStatusCode.Conflict, "verification running (look 1/3, currently Inconclusive)");
         Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
         Assert.Equal("running", (await VerificationTestHost.JsonAsync(plain)).GetProperty("runState").GetString());
-        await AssertProblemAsync(failed, HttpStatusCode.PreconditionFailed, "Fail");
+        await AssertProblemAsync(failed, HttpStatusCode.PreconditionFailed, "checkout 1.4.2 in prod: Fail");
+        Assert.Equal(HttpStatusCode.OK, failOnlyWhileRunning.StatusCode);
+        await AssertProblemAsync(failOnly, HttpStatusCode.PreconditionFailed, "checkout 1.4.2 in prod: Fail");
 
         var releaseId = started.GetProperty("releaseId").GetString()!;
         var verdict = await VerificationTestHost.JsonAsync(await _host.Client.GetAsync($"/api/v1/releases/{releaseId}/verdict"));
