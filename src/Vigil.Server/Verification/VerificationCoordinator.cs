@@ -187,10 +187,22 @@ internal sealed partial class VerificationCoordinator(
             await _startLock.WaitAsync(cancellationToken);
             try
             {
-                // A verify request may have started one meanwhile.
-                if (await runs.LatestForReleaseAsync(release.Id, cancellationToken) is null)
+                // A verify request may have started one meanwhile; a release left pending beside its run (a crash between
+                // the two writes) gets its run's state, so it is not looked at again.
+                switch (await runs.LatestForReleaseAsync(release.Id, cancellationToken))
                 {
-                    await StartAsync(release, plan, null, "vigil", cancellationToken);
+                    case null:
+                        await StartAsync(release, plan, null, "vigil", cancellationToken);
+                        break;
+                    case { State: RunState.Running }:
+                        await releases.SetStateAsync(release.Id, ReleaseState.Verifying, cancellationToken);
+                        break;
+                    case { EffectiveVerdict: { } decided }:
+                        await releases.SetStateAsync(release.Id, StateOf(decided), cancellationToken);
+                        break;
+                    default:
+                        await releases.SetStateAsync(release.Id, ReleaseState.Aborted, cancellationToken);
+                        break;
                 }
             }
             finally

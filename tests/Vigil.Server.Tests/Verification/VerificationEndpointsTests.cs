@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using Vigil.Core.Releases;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Verification;
+using Vigil.Server.Verification;
 
 namespace Vigil.Server.Tests.Verification;
 
@@ -216,5 +219,29 @@ public sealed class VerificationEndpointsTests : IAsyncLifetime
         Assert.Equal(ReleaseState.Inconclusive, (await _host.Releases.GetAsync(release.Id, CancellationToken.None))!.State);
         var verdict = (await _host.Releases.EventsAsync(release.Id, 100, CancellationToken.None)).Single(e => e.Kind == ReleaseEventKinds.Verdict);
         Assert.Contains("the run failed: the judge broke", verdict.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Loop_AfterARestart_ResumesTheRunningRunFromTheStore()
+    {
+        var releaseId = (await StartAsync()).GetProperty("releaseId").GetString()!;
+        await LookAsync();
+
+        // A new coordinator over the same stores: nothing in memory (plans are read back from the run's stored plan).
+        var services = _host.Services;
+        var restarted = new VerificationCoordinator(
+            services.GetRequiredService<IReleaseStore>(), services.GetRequiredService<IVerificationRunStore>(), services.GetRequiredService<IRunPlanSource>(),
+            services.GetRequiredService<Vigil.Core.PromQl.IMetricsSource>(), _host.Judge, services.GetRequiredService<WebhookDispatcher>(),
+            services.GetRequiredService<VerificationOptions>(), _host.Time, NullLogger<VerificationCoordinator>.Instance);
+        _host.Judge.Verdict = Verdict.Pass;
+        for (var i = 0; i < 2; i++)
+        {
+            _host.Time.Advance(TimeSpan.FromSeconds(10));
+            await restarted.TickAsync(CancellationToken.None);
+        }
+
+        var run = await services.GetRequiredService<IVerificationRunStore>().LatestForReleaseAsync(releaseId, CancellationToken.None);
+        Assert.Equal((RunState.Completed, Verdict.Pass), (run!.State, run.Verdict!.Value));
+        Assert.Equal([1, 2, 3], _host.Judge.Looks);
     }
 }

@@ -44,6 +44,8 @@ internal sealed class VerificationTestHost : IAsyncDisposable
 
     public VerificationCoordinator Coordinator => _app.Services.GetRequiredService<VerificationCoordinator>();
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<VerificationTestHost> StartAsync(Action<VerificationOptions>? configure = null)
     {
         var host = new VerificationTestHost();
