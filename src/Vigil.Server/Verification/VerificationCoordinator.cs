@@ -92,7 +92,8 @@ internal sealed partial class VerificationCoordinator(
 
     /// <summary>
     /// One pass of the loop: starts runs for pending releases, then makes the due looks of running runs, at most
-    /// <see cref="VerificationOptions.MaxLooksPerTick"/> in all. Never throws for one bad release or run.
+    /// <see cref="VerificationOptions.MaxLooksPerTick"/> starts and looks in all (checking whether a look is due costs
+    /// no metric query and is not counted). Never throws for one bad release or run. Returns the starts and looks made.
     /// </summary>
     public async Task<int> TickAsync(CancellationToken cancellationToken)
     {
@@ -100,20 +101,22 @@ internal sealed partial class VerificationCoordinator(
         var pending = await releases.ListAsync(new ReleaseQuery(State: ReleaseState.Pending, Limit: budget), cancellationToken);
         foreach (var release in pending.OrderBy(r => r.StartedAt))
         {
-            if (budget-- <= 0)
-            {
-                break;
-            }
-
+            budget--;
             await StartPendingAsync(release, cancellationToken);
         }
 
         foreach (var run in await runs.RunningAsync(cancellationToken))
         {
+            // A run behind by several looks (after a restart) catches up one look at a time, within the budget.
             while (budget > 0)
             {
-                budget--;
-                if (!await StepRunAsync(run.Id, cancellationToken))
+                var (made, more) = await StepRunAsync(run.Id, cancellationToken);
+                if (made)
+                {
+                    budget--;
+                }
+
+                if (!more)
                 {
                     break;
                 }
@@ -262,8 +265,8 @@ internal sealed partial class VerificationCoordinator(
         return run;
     }
 
-    /// <summary>Makes the run's next look if it is due; true when a look was made and the run is still running.</summary>
-    private async Task<bool> StepRunAsync(string runId, CancellationToken cancellationToken)
+    /// <summary>Makes the run's next look if it is due: whether a look was made, and whether another may be due now.</summary>
+    private async Task<(bool Made, bool More)> StepRunAsync(string runId, CancellationToken cancellationToken)
     {
         VerificationRun? run = null;
         try
@@ -271,39 +274,50 @@ internal sealed partial class VerificationCoordinator(
             run = await runs.GetAsync(runId, cancellationToken);
             if (run is not { State: RunState.Running })
             {
-                return false;
+                return (false, false);
             }
 
             var release = await releases.GetAsync(run.ReleaseId, cancellationToken);
             if (release is null)
             {
                 await runs.AbortAsync(run.Id, "the release no longer exists", time.GetUtcNow(), cancellationToken);
-                return false;
+                return (false, false);
             }
 
             var plan = PlanOf(run, out var planError) ?? throw new InvalidOperationException($"the run's plan no longer reads: {planError}");
             var context = new RunContext(run, plan, release.Service, release.Environment, release.Version,
                 RunContext.AnchorFor(run.Mode, run.StartedAt, release.StartedAt));
+            var now = time.GetUtcNow();
+            if (now < _stepper.DueAt(context, (run.Latest?.Look ?? 0) + 1))
+            {
+                return (false, false); // Cheap: the stored intervals are read only when a look is due.
+            }
+
             var previous = await runs.IntervalsAsync(run.Id, cancellationToken);
-            var step = await _stepper.StepAsync(context, previous, time.GetUtcNow(), cancellationToken);
+            var step = await _stepper.StepAsync(context, previous, now, cancellationToken);
             _failures.TryRemove(run.Id, out _);
             if (step is null)
             {
-                return false;
+                return (false, false);
             }
 
             await runs.AppendIntervalAsync(step.Interval, cancellationToken);
             await AppendIntervalEventAsync(release, run, step.Interval.Verdict, cancellationToken);
             if (step.FinalVerdict is not { } verdict)
             {
-                return true;
+                return (true, true);
             }
 
             await FinishAsync(release, run, verdict, step.Interval.Verdict, cancellationToken);
-            return false;
+            return (true, false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            if (_failures.Count >= MaxCachedPlans)
+            {
+                _failures.Clear();
+            }
+
             var failures = _failures.AddOrUpdate(runId, 1, (_, n) => n + 1);
             LogStepFailed(log, runId, failures, e);
             if (failures >= MaxConsecutiveFailures && run is not null)
@@ -316,7 +330,7 @@ internal sealed partial class VerificationCoordinator(
                 }
             }
 
-            return false;
+            return (true, false); // A failed attempt counts against the budget: it may have run queries.
         }
     }
 

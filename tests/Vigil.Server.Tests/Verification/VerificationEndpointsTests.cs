@@ -244,4 +244,22 @@ public sealed class VerificationEndpointsTests : IAsyncLifetime
         Assert.Equal((RunState.Completed, Verdict.Pass), (run!.State, run.Verdict!.Value));
         Assert.Equal([1, 2, 3], _host.Judge.Looks);
     }
+
+    [Fact]
+    public async Task Tick_MakesAtMostMaxLooksPerTick_TheRestWaitForTheNextTick()
+    {
+        await using var host = await VerificationTestHost.StartAsync(o => o.MaxLooksPerTick = 2);
+        foreach (var version in new[] { "2.0.1", "2.0.2", "2.0.3" })
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync("/api/v1/releases/verify", Verify(version: version))).StatusCode);
+        }
+
+        host.Time.Advance(TimeSpan.FromSeconds(10));
+        var first = await host.Coordinator.TickAsync(CancellationToken.None);
+        var second = await host.Coordinator.TickAsync(CancellationToken.None);
+        var third = await host.Coordinator.TickAsync(CancellationToken.None);
+
+        Assert.Equal((2, 1, 0), (first, second, third));
+        Assert.Equal([1, 1, 1], host.Judge.Looks);
+    }
 }
