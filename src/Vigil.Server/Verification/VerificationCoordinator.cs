@@ -345,14 +345,16 @@ internal sealed partial class VerificationCoordinator(
         await releases.SetStateAsync(release.Id, StateOf(verdict), cancellationToken);
         var summary = error is null ? look?.Summary ?? string.Empty : $"the run failed: {error}";
         var failing = look?.Metrics.Where(m => m.Classification is MetricClassification.High or MetricClassification.Low).Select(m => m.Name).ToList() ?? [];
-        await AppendAsync(release.Id, ReleaseEventKinds.Verdict, $"{verdict}: {summary}", null,
+        // The judge's summary usually starts with the verdict ("Fail: critical metric failed: ..."); say it once.
+        var message = summary.StartsWith(verdict.ToString(), StringComparison.Ordinal) ? summary : $"{verdict}: {summary}";
+        await AppendAsync(release.Id, ReleaseEventKinds.Verdict, message, null,
             new()
             {
                 ["runId"] = run.Id, ["verdict"] = verdict.ToString(), ["score"] = look?.Score, ["look"] = look?.Look,
                 ["plannedLooks"] = look?.PlannedLooks, ["summary"] = summary, ["failing"] = failing, ["error"] = error,
             },
             cancellationToken);
-        LogVerdict(log, run.Id, release.Id, verdict, summary);
+        LogVerdict(log, run.Id, release.Id, message);
         var completed = await runs.GetAsync(run.Id, cancellationToken) ?? run;
         webhooks.Enqueue(release, completed, verdict, overridden: false);
     }
@@ -421,8 +423,8 @@ internal sealed partial class VerificationCoordinator(
     [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "Verification {RunId} of release {ReleaseId} started: plan {Plan}, {Mode} mode, baseline {Baseline}")]
     private static partial void LogRunStarted(ILogger logger, string runId, string releaseId, string plan, string mode, string baseline);
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Verification {RunId} of release {ReleaseId}: {Verdict}: {Summary}")]
-    private static partial void LogVerdict(ILogger logger, string runId, string releaseId, Verdict verdict, string summary);
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Verification {RunId} of release {ReleaseId}: {Verdict}")]
+    private static partial void LogVerdict(ILogger logger, string runId, string releaseId, string verdict);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Verification of release {ReleaseId} could not start")]
     private static partial void LogStartFailed(ILogger logger, string releaseId, Exception exception);
