@@ -57,23 +57,26 @@ internal sealed partial class VerificationCoordinator(
 
     /// <summary>
     /// The release's latest run, or a new one when there is none or <paramref name="restart"/> (a running run is then
-    /// aborted first, audited). <paramref name="plan"/> is used only when a run starts.
+    /// aborted first, audited). A caller that names a plan (<paramref name="planNamed"/>) while a run of another plan is
+    /// still running (typically one the loop started when telemetry showed the release) gets a new run of its plan; a
+    /// decided run is answered as it is unless <paramref name="restart"/>. <paramref name="plan"/> is used only when a run starts.
     /// </summary>
     public async Task<(VerificationRun Run, bool Started)> EnsureRunAsync(
-        Release release, ResolvedPlan plan, string? requestedBaseline, bool restart, string actor, CancellationToken cancellationToken)
+        Release release, ResolvedPlan plan, bool planNamed, string? requestedBaseline, bool restart, string actor, CancellationToken cancellationToken)
     {
         await _startLock.WaitAsync(cancellationToken);
         try
         {
             var latest = await runs.LatestForReleaseAsync(release.Id, cancellationToken);
-            if (latest is not null && !restart)
+            var otherPlan = planNamed && latest is { State: RunState.Running } && latest.PlanName != plan.Plan.Name;
+            if (latest is not null && !restart && !otherPlan)
             {
                 return (latest, false);
             }
 
             if (latest is { State: RunState.Running })
             {
-                var reason = $"restarted by {actor}";
+                var reason = otherPlan ? $"replaced by a run of plan {plan.Plan.Name} requested by {actor}" : $"restarted by {actor}";
                 if (await runs.AbortAsync(latest.Id, reason, time.GetUtcNow(), cancellationToken))
                 {
                     _plans.TryRemove(latest.Id, out _);

@@ -75,7 +75,7 @@ public static class VerificationEndpoints
 
         var (release, _) = await coordinator.Releases.CreateOrGetAsync(
             new NewRelease(service, body.Version.Trim(), body.Environment.Trim()), time.GetUtcNow(), cancellationToken);
-        var (run, started) = await coordinator.EnsureRunAsync(release, plan, body.BaselineVersion?.Trim(), body.Restart, Actor(http), cancellationToken);
+        var (run, started) = await coordinator.EnsureRunAsync(release, plan, body.Plan is not null, body.BaselineVersion?.Trim(), body.Restart, Actor(http), cancellationToken);
         var dto = VerdictMapping.ToDto(release, run, coordinator.PlannedLooks(run));
         return started ? TypedResults.Accepted($"/api/v1/releases/{release.Id}/verdict", dto) : TypedResults.Ok(dto);
     }

@@ -262,4 +262,23 @@ public sealed class VerificationEndpointsTests : IAsyncLifetime
         Assert.Equal((2, 1, 0), (first, second, third));
         Assert.Equal([1, 1, 1], host.Judge.Looks);
     }
+
+    [Fact]
+    public async Task Verify_NamingAnotherPlanThanTheRunningRun_ReplacesIt_ButADecidedRunStands()
+    {
+        var (release, _) = await _host.Releases.CreateOrGetAsync(new NewRelease("checkout", "1.4.2", "prod"), _host.Time.GetUtcNow(), CancellationToken.None);
+        await _host.Coordinator.TickAsync(CancellationToken.None); // the loop starts a run with the service's plan ("fast")
+        var auto = await VerificationTestHost.JsonAsync(await _host.Client.GetAsync($"/api/v1/releases/{release.Id}/verdict"));
+
+        var replaced = await _host.PostAsync("/api/v1/releases/verify", Verify(plan: "slow"));
+        var repeated = await _host.PostAsync("/api/v1/releases/verify", Verify(plan: "slow"));
+
+        Assert.Equal("fast", auto.GetProperty("plan").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, replaced.StatusCode);
+        var dto = await VerificationTestHost.JsonAsync(replaced);
+        Assert.Equal(("slow", 6), (dto.GetProperty("plan").GetString(), dto.GetProperty("plannedLooks").GetInt32()));
+        Assert.Equal(HttpStatusCode.OK, repeated.StatusCode); // the same plan again: the running run is answered
+        var aborted = (await _host.Releases.EventsAsync(release.Id, 100, CancellationToken.None)).Single(e => e.Kind == ReleaseEventKinds.Aborted);
+        Assert.Contains("replaced by a run of plan slow requested by anonymous", aborted.Message, StringComparison.Ordinal);
+    }
 }

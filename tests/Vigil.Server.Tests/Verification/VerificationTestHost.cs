@@ -89,17 +89,29 @@ internal sealed class VerificationTestHost : IAsyncDisposable
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    /// <summary>The plans: <c>fast</c> (3 looks of 10s, the default for any service) and nothing else.</summary>
+    /// <summary>The plans: <c>fast</c> (3 looks of 10s, the default for any service) and <c>slow</c> (6 looks of 10s).</summary>
     private sealed class CodePlans : IRunPlanSource
     {
         public static readonly VerificationPlan Fast = new(
             "fast", [], ComparisonMode.Canary, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30),
             [DefaultVerificationPlan.Plan.Metrics[0]]);
 
-        public Task<ResolvedPlan?> ResolveAsync(string service, string? planName, CancellationToken cancellationToken) =>
-            Task.FromResult(planName is null or "fast" ? new ResolvedPlan(Fast, "name: fast") : null);
+        public static readonly VerificationPlan Slow = Fast with { Name = "slow", Duration = TimeSpan.FromMinutes(1) };
 
-        public VerificationPlan? Read(VerificationRun run, List<DocumentError> errors) => run.PlanName == "fast" ? Fast : null;
+        public Task<ResolvedPlan?> ResolveAsync(string service, string? planName, CancellationToken cancellationToken) =>
+            Task.FromResult(planName switch
+            {
+                null or "fast" => new ResolvedPlan(Fast, "name: fast"),
+                "slow" => new ResolvedPlan(Slow, "name: slow"),
+                _ => null,
+            });
+
+        public VerificationPlan? Read(VerificationRun run, List<DocumentError> errors) => run.PlanName switch
+        {
+            "fast" => Fast,
+            "slow" => Slow,
+            _ => null,
+        };
     }
 }
 
