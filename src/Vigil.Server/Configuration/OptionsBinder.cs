@@ -30,6 +30,12 @@ internal static class OptionsBinder
 
             var childPath = path + "." + ToCamel(property.Name);
 
+            if (property.GetValue(target) is IConfigurationBindable bindable)
+            {
+                bindable.Bind(child, childPath, errors);
+                continue;
+            }
+
             if (!IsScalar(property.PropertyType))
             {
                 var nested = property.GetValue(target);
@@ -156,6 +162,13 @@ internal static class OptionsBinder
         reason = $"'{text}' is not a valid {(type == typeof(double) ? "number" : "whole number")}";
         return false;
     }
+}
+
+/// <summary>A setting that binds itself (a list of entries), collecting its errors as <c>path: reason</c>.</summary>
+public interface IConfigurationBindable
+{
+    /// <summary>Binds <paramref name="section"/>; <paramref name="path"/> names it in errors.</summary>
+    void Bind(IConfigurationSection section, string path, List<string> errors);
 }
 
 /// <summary>Parses sizes: a plain number of bytes, or a number with KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).</summary>

@@ -10,7 +10,7 @@ namespace Vigil.Server.Configuration;
 public sealed class VigilOptions
 {
     /// <summary>The section names, as written in vigil.yaml.</summary>
-    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics", "metricsSource"];
+    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics", "metricsSource", "verification"];
 
     /// <summary>Addresses, data folder, shutdown.</summary>
     public ServerOptions Server { get; } = new();
@@ -36,6 +36,9 @@ public sealed class VigilOptions
     /// <summary>Where PromQL runs (embedded or an external Prometheus-compatible server) and where derived series are remote-written.</summary>
     public MetricsSourceOptions MetricsSource { get; } = new();
 
+    /// <summary>Verification runs and verdict webhooks.</summary>
+    public Verification.VerificationOptions Verification { get; } = new();
+
     /// <summary>The options object for a section name (case-insensitive), or null for an unknown section.</summary>
     public object? Section(string name) => name.ToLowerInvariant() switch
     {
@@ -46,6 +49,7 @@ public sealed class VigilOptions
         "intake" => Intake,
         "spanmetrics" => SpanMetrics,
         "metricssource" => MetricsSource,
+        "verification" => Verification,
         _ => null,
     };
 
@@ -77,6 +81,7 @@ public sealed class VigilOptions
         errors.AddRange(Intake.Validate());
         errors.AddRange(SpanMetrics.Validate());
         MetricsSource.Validate(errors);
+        Verification.Validate(errors);
     }
 
     /// <summary>The parsed listen addresses that are enabled.</summary>

@@ -13,6 +13,7 @@ using Vigil.Server.Releases;
 using Vigil.Server.RemoteWrite;
 using Vigil.Server.Scrape;
 using Vigil.Server.Security;
+using Vigil.Server.Verification;
 using Vigil.Storage.RemoteWrite;
 using Vigil.Storage.State;
 using Vigil.Storage.Telemetry;
@@ -126,6 +127,7 @@ public static partial class VigilServer
             services.AddSingleton<LogPatterns.ReleasePatternReport>();
             services.AddHostedService<LogPatterns.ReleasePatternTimeline>();
             Declarative.DeclarativeEndpoints.AddDeclarative(services);
+            services.AddVerification(options.Verification);
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -142,6 +144,7 @@ public static partial class VigilServer
             app.MapOtlpIntake().RequireScope(ApiKeyScope.Ingest);
             app.MapRemoteWrite();
             Declarative.DeclarativeEndpoints.MapDeclarativeEndpoints(app);
+            app.MapVerificationEndpoints();
 
             try
             {
