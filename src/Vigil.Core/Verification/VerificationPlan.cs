@@ -42,6 +42,9 @@ public enum ComparisonMode
 /// <item><see cref="MetricKind.Continuous"/>: <see cref="Query"/> gives one number per side, evaluated at each interval's end.</item>
 /// <item><see cref="MetricKind.CountRatio"/>: <see cref="Query"/> gives the event count within the interval (errors), and
 /// <see cref="TotalQuery"/> the request count within it; both usually <c>sum(increase(...[{{interval}}]))</c>.</item>
+/// <item><see cref="Limit"/> (continuous metrics only) turns the metric into an absolute rule on the canary's latest value
+/// instead of a comparison: above the limit (direction increase) or below it (decrease) it fails, whatever the baseline
+/// shows; for example "new error log templates must be 0". Such a rule takes no share of the false-Fail budget.</item>
 /// <item><see cref="MetricKind.LatencyHistogram"/>: <see cref="Query"/> gives cumulative bucket counts within the interval,
 /// one series per <c>le</c> (usually <c>sum by (le) (increase(..._bucket{...}[{{interval}}]))</c>); <see cref="Quantile"/>
 /// is the quantile judged.</item>
@@ -64,7 +67,8 @@ public sealed record PlanMetric(
     bool Critical = false,
     double AllowedEffect = 0.1,
     string Group = "default",
-    double Weight = 1.0);
+    double Weight = 1.0,
+    double? Limit = null);
 
 /// <summary>
 /// A verification plan (<c>kind: VerificationPlan</c>): what to judge and how long to watch. Applies to the releases

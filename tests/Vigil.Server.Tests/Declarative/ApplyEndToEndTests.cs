@@ -130,7 +130,7 @@ public sealed class ApplyEndToEndTests : IDisposable
                 $"{bad}:10:14: spec.metrics[0].query: unknown metric 'checkout_requests_total': no series of it in the metrics source recently (check the name, or apply the plan once the metric has data)",
                 $"{bad}:11:85: spec.metrics[0].totalQuery: unknown placeholder '{{{{window}}}}' (known: {{{{service}}}}, {{{{version}}}}, {{{{baseline_version}}}}, {{{{environment}}}}, {{{{interval}}}})",
                 $"{bad}:16:27: spec.metrics[1].query: PromQL does not parse: unclosed left parenthesis (at character 13 of the query)",
-                $"{bad}:17:7: spec.metrics[1].threshold: unknown key (known: name, kind, direction, query, totalQuery, quantile, critical, allowedEffect, group, weight)",
+                $"{bad}:17:7: spec.metrics[1].threshold: unknown key (known: name, kind, direction, query, totalQuery, quantile, critical, allowedEffect, group, weight, limit)",
                 $"{bad}:20:7: kind: unknown kind 'Dashboard' (known: VerificationPlan)",
                 "error: 6 errors in the files; nothing was applied.",
             ],

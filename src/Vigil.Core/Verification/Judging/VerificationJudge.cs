@@ -66,6 +66,24 @@ public sealed class VerificationJudge : IVerificationJudge
             return analysis;
         }
 
+        if (metric.Limit is not null)
+        {
+            // An absolute rule on the canary's latest value: no comparison, no share of the budget.
+            var values = usable.Where(i => i.Canary.Value is { } v && double.IsFinite(v)).ToList();
+            analysis.LimitSamples = values.Count;
+            if (values.Count == 0)
+            {
+                analysis.NodataReason = "no value on the canary yet";
+                analysis.LackOfData = true;
+            }
+            else
+            {
+                analysis.LimitValue = values[^1].Canary.Value;
+            }
+
+            return analysis;
+        }
+
         var comparison = Compare(metric, usable, look, planned, cache, out var problem);
         if (comparison is null)
         {
@@ -190,6 +208,15 @@ public sealed class VerificationJudge : IVerificationJudge
             return Judgement(a, MetricClassification.Nodata, null, sentence, Reason(a, a.NodataReason));
         }
 
+        if (a.LimitValue is { } value && metric.Limit is { } limit)
+        {
+            var above = metric.Direction == MetricDirection.Increase;
+            var violated = above ? value > limit : value < limit;
+            a.Failing = violated && a.CanFail;
+            var sentence = $"{label} is {Text.Number(value)} on {version}, {(violated ? (above ? "above" : "below") : "within")} its limit of {Text.Number(limit)}";
+            return Judgement(a, violated ? (above ? MetricClassification.High : MetricClassification.Low) : MetricClassification.Pass, null, sentence, null);
+        }
+
         // Budgeted metrics use their Holm-adjusted p against the whole budget; informational ones their own p.
         var p = a.Budgeted ? a.PAdjusted : a.PBad;
         var main = MainSentence(label, c!, version);
@@ -312,15 +339,15 @@ public sealed class VerificationJudge : IVerificationJudge
             a.NodataReason is null ? c?.Effect : null,
             p,
             a.NodataReason is null ? a.EValue : null,
-            c?.CanarySamples ?? 0,
+            c?.CanarySamples ?? a.LimitSamples,
             c?.BaselineSamples ?? 0,
             c?.Unit ?? (metric.Kind == MetricKind.Continuous ? "intervals" : "requests"),
             sentence,
-            c?.Method ?? MethodName(metric.Kind),
+            c?.Method ?? MethodName(metric),
             reason);
     }
 
-    private static string MethodName(MetricKind kind) => kind switch
+    private static string MethodName(PlanMetric metric) => metric.Limit is not null ? "absolute limit on the canary's latest value" : metric.Kind switch
     {
         MetricKind.CountRatio => "mixture SPRT on the conditional binomial of the event counts",
         MetricKind.LatencyHistogram => "quantile ratio from order statistics over the histogram buckets",
@@ -334,7 +361,7 @@ public sealed class VerificationJudge : IVerificationJudge
         var judgedWeight = judged.Sum(a => a.Metric.Weight);
         var passWeight = judged.Where(a => !a.Failing).Sum(a => a.Metric.Weight);
         var score = judgedWeight > 0 ? Math.Round(100 * passWeight / judgedWeight, 1) : 0;
-        var deciding = analyses.Where(a => a.Budgeted).ToList();
+        var deciding = analyses.Where(a => a.CanFail).ToList();
         var failing = analyses.Where(a => a.Failing).ToList();
         var criticalFailing = failing.Where(a => a.Metric.Critical).ToList();
         var nodata = deciding.Where(a => a.Classification == MetricClassification.Nodata).ToList();
@@ -422,8 +449,17 @@ public sealed class VerificationJudge : IVerificationJudge
     {
         public PlanMetric Metric { get; } = metric;
 
-        /// <summary>Weighted or critical: can fail the release, so it takes a share of the budget.</summary>
-        public bool Budgeted { get; } = metric.Critical || (metric.Weight > 0 && double.IsFinite(metric.Weight));
+        /// <summary>Weighted or critical: can fail the release.</summary>
+        public bool CanFail { get; } = metric.Critical || (metric.Weight > 0 && double.IsFinite(metric.Weight));
+
+        /// <summary>Can fail the release by a statistical test, so it takes a share of the budget (limit rules do not).</summary>
+        public bool Budgeted => CanFail && Metric.Limit is null;
+
+        /// <summary>A limit rule's latest canary value.</summary>
+        public double? LimitValue { get; set; }
+
+        /// <summary>A limit rule's intervals with a canary value.</summary>
+        public double LimitSamples { get; set; }
 
         public MetricComparison? Comparison { get; set; }
 

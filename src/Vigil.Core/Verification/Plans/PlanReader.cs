@@ -19,7 +19,7 @@ internal sealed partial class PlanReader(YamlFields fields, DeclarativeValidatio
     ];
 
     private static readonly string[] MetricKeys =
-        ["name", "kind", "direction", "query", "totalQuery", "quantile", "critical", "allowedEffect", "group", "weight"];
+        ["name", "kind", "direction", "query", "totalQuery", "quantile", "critical", "allowedEffect", "group", "weight", "limit"];
 
     private static readonly string[] MetricRequired = ["name", "kind", "direction", "query"];
 
@@ -352,8 +352,25 @@ internal sealed partial class PlanReader(YamlFields fields, DeclarativeValidatio
             }
         }
 
+        double? limit = null;
+        if (m.TryGetValue("limit", out var limitNode))
+        {
+            if (kind is { } lk && lk != MetricKind.Continuous)
+            {
+                fields.Error(limitNode.Key, path + ".limit", $"applies only to kind continuous, not {PlanEnums.Format(lk)}");
+            }
+            else if (direction == MetricDirection.Either)
+            {
+                fields.Error(limitNode.Key, path + ".limit", "needs direction increase (the value must stay at or below the limit) or decrease (at or above it), not either");
+            }
+            else if (fields.Number(limitNode.Value, path + ".limit") is { } lv)
+            {
+                limit = lv;
+            }
+        }
+
         return fields.Errors.Count == before && name is not null && kind is { } metricKind && query is not null
-            ? new PlanMetric(name, metricKind, direction, query, totalQuery, quantile, critical, allowedEffect, group, weight)
+            ? new PlanMetric(name, metricKind, direction, query, totalQuery, quantile, critical, allowedEffect, group, weight, limit)
             : null;
     }
 

@@ -120,6 +120,11 @@ public static class VerificationPlanYaml
             m.Add("allowedEffect", Number(metric.AllowedEffect));
             m.Add("group", Text(metric.Group));
             m.Add("weight", Number(metric.Weight));
+            if (metric.Limit is { } limit)
+            {
+                m.Add("limit", Number(limit));
+            }
+
             metrics.Add(m);
         }
 

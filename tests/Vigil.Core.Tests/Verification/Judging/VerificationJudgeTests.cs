@@ -54,6 +54,43 @@ public sealed class VerificationJudgeTests(ITestOutputHelper output)
         Assert.Matches(@"^p95 latency is \d\d% higher on 2\.0\.0 \(95% CI \d\d%\.\.\d\d%\) over [\d,]+ vs [\d,]+ requests: \d+ ms vs \d+ ms$", p95.Sentence);
     }
 
+    [Theory]
+    [InlineData(1.0, Verdict.Fail, MetricClassification.High, "new error templates is 1 on 2.0.0, above its limit of 0")]
+    [InlineData(0.0, Verdict.Pass, MetricClassification.Pass, "new error templates is 0 on 2.0.0, within its limit of 0")]
+    public void Judge_CriticalLimitRule_FailsOnTheCanaryValueWhateverTheBaseline(double canary, Verdict expected, MetricClassification classification, string sentence)
+    {
+        var rule = new PlanMetric("new-error-templates", MetricKind.Continuous, MetricDirection.Increase, "q", Critical: true, Limit: 0);
+        var plan = DefaultPlan with { Metrics = [rule], Duration = TimeSpan.FromMinutes(3) };
+        var intervals = Enumerable.Range(1, 3)
+            .Select(i => new IntervalObservation(i * 60_000L, new SideObservation(Value: i == 3 ? canary : 0), new SideObservation(Value: 5)))
+            .ToList();
+
+        var verdict = _judge.Judge(plan, [new MetricHistory(rule, intervals)], 3, "2.0.0");
+
+        Print(verdict);
+        Assert.Equal(expected, verdict.Verdict);
+        var judgement = Assert.Single(verdict.Metrics);
+        Assert.Equal(classification, judgement.Classification);
+        Assert.Equal(sentence, judgement.Sentence);
+        Assert.Equal("absolute limit on the canary's latest value", judgement.Method);
+        Assert.Null(judgement.PValue);
+        Assert.True(verdict.Decisive); // a Fail at once; a Pass because this is the last planned look
+    }
+
+    [Fact]
+    public void Judge_LimitRuleWithoutACanaryValue_IsNodata_AndACriticalOneKeepsTheVerdictInconclusive()
+    {
+        var rule = new PlanMetric("new-error-templates", MetricKind.Continuous, MetricDirection.Increase, "q", Critical: true, Limit: 0);
+        var intervals = new[] { new IntervalObservation(60_000, SideObservation.Empty, new SideObservation(Value: 0)) };
+
+        var verdict = _judge.Judge(DefaultPlan with { Metrics = [rule] }, [new MetricHistory(rule, intervals)], DefaultPlan.PlannedLooks, "2.0.0");
+
+        Assert.Equal(Verdict.Inconclusive, verdict.Verdict);
+        var judgement = Assert.Single(verdict.Metrics);
+        Assert.Equal(MetricClassification.Nodata, judgement.Classification);
+        Assert.Contains("no value on the canary yet", judgement.Sentence, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Judge_IdenticalSides_PassesEveryMetric()
     {

@@ -125,7 +125,12 @@ public sealed class VerificationPlanYamlTests
             Services = ["12", "svc with: colon", "null"],
             Mode = ComparisonMode.Canary,
             BaselineVersion = "1.0",
-            Metrics = [.. original.Metrics, new PlanMetric("multi", MetricKind.Continuous, MetricDirection.Decrease, "sum(\n  up{job='{{service}}'}\n)\n", Weight: 0.25, AllowedEffect: 0)],
+            Metrics =
+            [
+                .. original.Metrics,
+                new PlanMetric("multi", MetricKind.Continuous, MetricDirection.Decrease, "sum(\n  up{job='{{service}}'}\n)\n", Weight: 0.25, AllowedEffect: 0),
+                new PlanMetric("new-error-templates", MetricKind.Continuous, MetricDirection.Increase, "sum(vigil_release_new_log_templates{service_version=\"{{version}}\"})", Critical: true, Limit: 0),
+            ],
         };
 
         var (plan, errors) = Parse(VerificationPlanYaml.Write(odd));
@@ -155,7 +160,7 @@ public sealed class VerificationPlanYamlTests
 
         Assert.Null(plan);
         var texts = errors.Select(e => e.ToString()).ToList();
-        Assert.Contains("plans/checkout.yaml:44:7: spec.metrics[1].threshold: unknown key (known: name, kind, direction, query, totalQuery, quantile, critical, allowedEffect, group, weight)", texts);
+        Assert.Contains("plans/checkout.yaml:44:7: spec.metrics[1].threshold: unknown key (known: name, kind, direction, query, totalQuery, quantile, critical, allowedEffect, group, weight, limit)", texts);
         Assert.Contains("plans/checkout.yaml:46:13: spec.metrics[2].kind: unknown metric kind 'gauge' (known: continuous, latency-histogram, count-ratio)", texts);
         Assert.Equal(2, errors.Count);
     }
@@ -240,6 +245,23 @@ public sealed class VerificationPlanYamlTests
         Assert.Null(plan);
         var error = Assert.Single(errors);
         Assert.StartsWith("plans/checkout.yaml:" + expected, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("      quantile: 0.95\n", "      quantile: 0.95\n      limit: 5\n", "limit", "spec.metrics[1].limit: applies only to kind continuous, not latency-histogram")]
+    [InlineData("      weight: 0\n", "      weight: 0\n      limit: 5\n", "limit", "spec.metrics[2].limit: needs direction increase (the value must stay at or below the limit) or decrease (at or above it), not either")]
+    public void Parse_LimitOnTheWrongMetric_ReportsPositionAndReason(string find, string replace, string key, string expected)
+    {
+        var yaml = (Good + "\n").Replace(find, replace, StringComparison.Ordinal);
+        var lines = yaml.Split('\n');
+        var line = Array.FindIndex(lines, l => l.TrimStart().StartsWith(key + ":", StringComparison.Ordinal)) + 1;
+        var column = lines[line - 1].IndexOf(key, StringComparison.Ordinal) + 1;
+
+        var (plan, errors) = Parse(yaml);
+
+        Assert.Null(plan);
+        var error = Assert.Single(errors);
+        Assert.Equal($"plans/checkout.yaml:{line}:{column}: {expected}", error.ToString());
     }
 
     [Fact]
