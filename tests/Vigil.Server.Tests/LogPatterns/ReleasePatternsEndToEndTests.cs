@@ -111,6 +111,17 @@ public sealed partial class ReleasePatternsEndToEndTests
                 async () => await TelemetryApi.LastValueAsync(client, $"vigil_release_new_log_templates{{service_name=\"{Service}\",service_version=\"2.0.0\",severity=\"error\"}}") == 1,
                 "vigil_release_new_log_templates counts the new error template");
 
+            // A plan can gate on it: a critical limit rule "no new error templates" fails the release, naming the rule.
+            var planFile = Path.Combine(dataDirectory, "no-new-errors.yaml");
+            await File.WriteAllTextAsync(planFile, NoNewErrorsPlan);
+            var apply = await VigilServerProcess.RunCliAsync("apply", "-f", planFile, "--server", vigil.HttpAddress.ToString());
+            Assert.True(apply.ExitCode == 0, apply.Error);
+            var verify = await VigilServerProcess.RunCliAsync(
+                "release", "verify", "--service", Service, "--version", "2.0.0", "--environment", "prod", "--plan", "no-new-errors",
+                "--baseline", "1.0.0", "--restart", "--wait", "--timeout", "60s", "--server", vigil.HttpAddress.ToString());
+            Assert.True(verify.ExitCode == 1, $"exit {verify.ExitCode}: {verify.Output} {verify.Error}");
+            Assert.Contains("new error templates is 1 on 2.0.0, above its limit of 0", verify.Output, StringComparison.Ordinal);
+
             // A bad baseline and an unknown release are problem details.
             var bad = await client.GetAsync($"/api/v1/releases/{release.Id}/patterns?baseline=");
             Assert.Equal(400, (int)bad.StatusCode);
@@ -123,6 +134,24 @@ public sealed partial class ReleasePatternsEndToEndTests
             Directory.Delete(dataDirectory, recursive: true);
         }
     }
+
+    private const string NoNewErrorsPlan = """
+        apiVersion: vigil/v1
+        kind: VerificationPlan
+        metadata:
+          name: no-new-errors
+        spec:
+          services: [patterns-e2e]
+          interval: 2s
+          duration: 20s
+          metrics:
+            - name: new-error-templates
+              kind: continuous
+              direction: increase
+              query: sum(vigil_release_new_log_templates{service_name="{{service}}",service_version="{{version}}",deployment_environment_name="{{environment}}",severity="error"})
+              critical: true
+              limit: 0
+        """;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId} placed in {Elapsed} ms")]
     private static partial void OrderPlaced(ILogger logger, int orderId, int elapsed);
