@@ -101,7 +101,9 @@ internal sealed partial class VerificationCoordinator(
     public async Task<int> TickAsync(CancellationToken cancellationToken)
     {
         var budget = options.MaxLooksPerTick;
-        var pending = await releases.ListAsync(new ReleaseQuery(State: ReleaseState.Pending, Limit: budget), cancellationToken);
+        var pending = options.AutoStart
+            ? await releases.ListAsync(new ReleaseQuery(State: ReleaseState.Pending, Limit: budget), cancellationToken)
+            : [];
         foreach (var release in pending.OrderBy(r => r.StartedAt))
         {
             budget--;

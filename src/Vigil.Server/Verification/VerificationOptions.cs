@@ -9,6 +9,13 @@ namespace Vigil.Server.Verification;
 /// </summary>
 public sealed class VerificationOptions
 {
+    /// <summary>
+    /// Whether every new (pending) release is verified on its own, with the plan that applies to its service. Default
+    /// true; when false, only <c>vigil release verify</c> (or <c>POST /api/v1/releases/verify</c>) starts a run and
+    /// releases stay pending until then.
+    /// </summary>
+    public bool AutoStart { get; set; } = true;
+
     /// <summary>How often the loop looks for new releases and due looks. Default 1s: a look is made within a second of being due.</summary>
     public TimeSpan TickInterval { get; set; } = TimeSpan.FromSeconds(1);
 

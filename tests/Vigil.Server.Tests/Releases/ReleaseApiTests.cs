@@ -12,9 +12,15 @@ namespace Vigil.Server.Tests.Releases;
 /// <summary>One real <c>vigil serve</c> shared by the release API tests (each test uses its own service names).</summary>
 public sealed class ReleaseServerFixture : IAsyncLifetime
 {
+    /// <summary>
+    /// Release tests look at releases as created; with verification on its own, the loop would move pending releases to
+    /// verifying within a second, so it is off here (the verification tests cover it).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> NoAutoVerify = new Dictionary<string, string> { ["VIGIL__VERIFICATION__AUTOSTART"] = "false" };
+
     public VigilServerProcess Vigil { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Vigil = await VigilServerProcess.StartAsync();
+    public async Task InitializeAsync() => Vigil = await VigilServerProcess.StartAsync(environment: NoAutoVerify);
 
     public async Task DisposeAsync() => await Vigil.DisposeAsync();
 }
@@ -209,7 +215,7 @@ public sealed class ReleaseScopeTests
 
         try
         {
-            await using var vigil = await VigilServerProcess.StartAsync(dataDirectory, environment: new Dictionary<string, string> { ["VIGIL__SECURITY__REQUIREAPIKEYS"] = "true" });
+            await using var vigil = await VigilServerProcess.StartAsync(dataDirectory, environment: new Dictionary<string, string>(ReleaseServerFixture.NoAutoVerify) { ["VIGIL__SECURITY__REQUIREAPIKEYS"] = "true" });
             using var anonymous = vigil.CreateClient();
             using var ingest = vigil.CreateClient(ingestSecret);
             using var read = vigil.CreateClient(readSecret);

@@ -20,7 +20,7 @@ public sealed class ReleaseTelemetryTests
     [Fact]
     public async Task Traces_FirstVersionIsBaseline_NextIsPending_CiCreatedIsLeftAlone_NoEnvironmentMakesNone()
     {
-        await using var vigil = await VigilServerProcess.StartAsync();
+        await using var vigil = await VigilServerProcess.StartAsync(environment: ReleaseServerFixture.NoAutoVerify);
         using var client = vigil.CreateClient();
         const string service = "shop-auto";
 
@@ -72,7 +72,7 @@ public sealed class ReleaseTelemetryTests
         try
         {
             string id;
-            await using (var first = await VigilServerProcess.StartAsync(dataDirectory))
+            await using (var first = await VigilServerProcess.StartAsync(dataDirectory, environment: ReleaseServerFixture.NoAutoVerify))
             {
                 using var client = first.CreateClient();
                 SendSpans(first, "restart-svc", "1.0.0", "prod");
@@ -80,7 +80,7 @@ public sealed class ReleaseTelemetryTests
                 Assert.Equal(0, await first.StopAsync(TimeSpan.FromSeconds(30)));
             }
 
-            await using var second = await VigilServerProcess.StartAsync(dataDirectory);
+            await using var second = await VigilServerProcess.StartAsync(dataDirectory, environment: ReleaseServerFixture.NoAutoVerify);
             using var again = second.CreateClient();
             SendSpans(second, "restart-svc", "1.0.0", "prod");
             SendSpans(second, "restart-svc", "1.1.0", "prod");

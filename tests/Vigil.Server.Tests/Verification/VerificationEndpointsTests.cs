@@ -222,6 +222,19 @@ public sealed class VerificationEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Loop_AutoStartOff_LeavesPendingReleasesPending_UntilVerifyStartsARun()
+    {
+        await using var host = await VerificationTestHost.StartAsync(o => o.AutoStart = false);
+        var (release, _) = await host.Releases.CreateOrGetAsync(new NewRelease("checkout", "2.0.9", "prod"), host.Time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal(0, await host.Coordinator.TickAsync(CancellationToken.None));
+        Assert.Equal(ReleaseState.Pending, (await host.Releases.GetAsync(release.Id, CancellationToken.None))!.State);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync("/api/v1/releases/verify", Verify(version: "2.0.9"))).StatusCode);
+        Assert.Equal(ReleaseState.Verifying, (await host.Releases.GetAsync(release.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
     public async Task Loop_AfterARestart_ResumesTheRunningRunFromTheStore()
     {
         var releaseId = (await StartAsync()).GetProperty("releaseId").GetString()!;
