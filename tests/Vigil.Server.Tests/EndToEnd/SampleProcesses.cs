@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Vigil.Server.Tests.Integration;
+
+namespace Vigil.Server.Tests.EndToEnd;
+
+/// <summary>
+/// The sample service and the traffic driver, started from their build outputs (<c>dotnet X.dll</c>, never
+/// <c>dotnet run</c>), each in its own session through <see cref="ChildProcess"/> and killed with it.
+/// </summary>
+internal static class SampleProcesses
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The built <c>Vigil.Sample.dll</c> (same configuration as the tests).</summary>
+    public static string SampleDll => BuiltDll("Vigil.Sample");
+
+    /// <summary>The built <c>Vigil.TrafficDriver.dll</c>.</summary>
+    public static string DriverDll => BuiltDll("Vigil.TrafficDriver");
+
+    /// <summary>
+    /// Starts the sample on a free loopback port exporting to <paramref name="vigil"/>'s OTLP/HTTP address and waits for
+    /// its ready file; returns the process and the <c>/checkout</c> URL.
+    /// </summary>
+    public static async Task<(ChildProcess Process, Uri Checkout)> StartSampleAsync(
+        VigilServerProcess vigil, string workDirectory, string version, string environment, params string[] knobs)
+    {
+        var readyFile = Path.Combine(workDirectory, $"sample-{version}-{Guid.NewGuid():N}.json");
+        string[] arguments =
+        [
+            SampleDll,
+            "--version", version,
+            "--environment", environment,
+            "--instance", "checkout-" + version,
+            "--listen", "http://127.0.0.1:0",
+            "--ready-file", readyFile,
+            "--otlp", (vigil.OtlpHttpAddress ?? throw new InvalidOperationException("vigil serve has no OTLP/HTTP address")).ToString(),
+            "--export-delay", "500ms",
+            .. knobs,
+        ];
+        var process = ChildProcess.Start("dotnet", arguments, workDirectory);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < ReadyTimeout)
+        {
+            if (process.HasExited)
+            {
+                var output = process.Output;
+                await process.DisposeAsync();
+                throw new InvalidOperationException($"the sample {version} exited before it was ready:\n{output}");
+            }
+
+            if (File.Exists(readyFile))
+            {
+                using var ready = JsonDocument.Parse(await File.ReadAllTextAsync(readyFile));
+                var address = ready.RootElement.GetProperty("http").GetString()!;
+                return (process, new Uri(new Uri(address), "/checkout"));
+            }
+
+            await Task.Delay(50);
+        }
+
+        var pending = process.Output;
+        await process.DisposeAsync();
+        throw new TimeoutException($"the sample {version} was not ready within {ReadyTimeout}:\n{pending}");
+    }
+
+    /// <summary>Starts the traffic driver over <paramref name="targets"/> at <paramref name="rps"/> requests per second in total.</summary>
+    public static ChildProcess StartDriver(string workDirectory, double rps, TimeSpan? duration, params Uri[] targets)
+    {
+        var arguments = new List<string> { DriverDll, "--rps", rps.ToString(CultureInfo.InvariantCulture), "--report-every", "5s" };
+        if (duration is { } d)
+        {
+            arguments.AddRange(["--duration", d.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s"]);
+        }
+
+        foreach (var target in targets)
+        {
+            arguments.AddRange(["--target", target.ToString()]);
+        }
+
+        return ChildProcess.Start("dotnet", arguments, workDirectory);
+    }
+
+    /// <summary>Waits (polling, with a deadline) until <paramref name="process"/> ends.</summary>
+    public static async Task WaitForExitAsync(ChildProcess process, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!process.HasExited)
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{what} did not end within {timeout}:\n{process.Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// Runs the built <c>vigil</c> command to its end, killing it (and failing) after <paramref name="timeout"/>.
+    /// <see cref="VigilServerProcess.RunCliAsync"/> caps a command at 60 seconds, shorter than a verification's wait.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunCliAsync(TimeSpan timeout, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(VigilServerProcess.VigilDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start vigil");
+        var output = new StringBuilder();
+        var error = new StringBuilder();
+        process.OutputDataReceived += (_, e) => ChildProcess.Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => ChildProcess.Append(error, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"vigil {string.Join(' ', arguments)} did not end within {timeout}:\n{output}\n{error}");
+        }
+
+        // The asynchronous readers may still hold the last lines: WaitForExit() without a timeout drains them.
+        await process.WaitForExitAsync();
+        lock (output)
+        {
+            lock (error)
+            {
+                return (process.ExitCode, output.ToString(), error.ToString());
+            }
+        }
+    }
+
+    private static string BuiltDll(string project)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var path = Path.Combine(VigilServerProcess.RepositoryRoot, "samples", project, "bin", configuration, "net10.0", project + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"build {project} first (Vigil.Server.Tests references it): {path}");
+    }
+}
