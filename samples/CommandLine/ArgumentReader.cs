@@ -26,34 +26,29 @@ internal sealed class ArgumentReader
                 throw new ArgumentException($"unexpected argument '{arg}': options are --name value");
             }
 
-            string name;
-            string value;
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0)
-            {
-                name = arg[2..equals];
-                value = arg[(equals + 1)..];
-            }
-            else
-            {
-                name = arg[2..];
-                if (name is "help")
-                {
-                    value = "true";
-                }
-                else if (i + 1 >= args.Count)
-                {
-                    throw new ArgumentException($"option --{name} needs a value");
-                }
-                else
-                {
-                    value = args[++i];
-                }
-            }
-
+            var name = equals > 0 ? arg[2..equals] : arg[2..];
             if (name is not "help" && !_known.Contains(name))
             {
                 throw new ArgumentException($"unknown option --{name}; known: {string.Join(", ", _known.Order(StringComparer.Ordinal).Select(k => "--" + k))}");
+            }
+
+            string value;
+            if (equals > 0)
+            {
+                value = arg[(equals + 1)..];
+            }
+            else if (name is "help")
+            {
+                value = "true";
+            }
+            else if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"option --{name} needs a value");
+            }
+            else
+            {
+                value = args[++i];
             }
 
             if (!_values.TryGetValue(name, out var list))

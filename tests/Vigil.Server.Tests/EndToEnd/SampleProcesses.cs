@@ -83,35 +83,24 @@ internal static class SampleProcesses
         return ChildProcess.Start("dotnet", arguments, workDirectory);
     }
 
-    /// <summary>Waits (polling, with a deadline) until <paramref name="process"/> ends.</summary>
-    public static async Task WaitForExitAsync(ChildProcess process, TimeSpan timeout, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!process.HasExited)
-        {
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{what} did not end within {timeout}:\n{process.Output}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     /// <summary>
     /// Runs the built <c>vigil</c> command to its end, killing it (and failing) after <paramref name="timeout"/>.
     /// <see cref="VigilServerProcess.RunCliAsync"/> caps a command at 60 seconds, shorter than a verification's wait.
     /// </summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunCliAsync(TimeSpan timeout, params string[] arguments)
+    public static Task<(int ExitCode, string Output, string Error)> RunCliAsync(TimeSpan timeout, params string[] arguments) =>
+        RunToEndAsync(VigilServerProcess.VigilDll, timeout, arguments);
+
+    /// <summary>Runs <c>dotnet DLL arguments</c> to its end (killed, and failing, after <paramref name="timeout"/>).</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToEndAsync(string dll, TimeSpan timeout, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(VigilServerProcess.VigilDll);
+        start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start vigil");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dll);
         var output = new StringBuilder();
         var error = new StringBuilder();
         process.OutputDataReceived += (_, e) => ChildProcess.Append(output, e.Data);
@@ -121,17 +110,17 @@ internal static class SampleProcesses
         using var cts = new CancellationTokenSource(timeout);
         try
         {
+            // Without cancellation this also waits for the output readers to reach the end of both streams.
             await process.WaitForExitAsync(cts.Token);
+            await process.WaitForExitAsync();
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            throw new TimeoutException($"vigil {string.Join(' ', arguments)} did not end within {timeout}:\n{output}\n{error}");
+            throw new TimeoutException($"{Path.GetFileName(dll)} {string.Join(' ', arguments)} did not end within {timeout}:\n{output}\n{error}");
         }
 
-        // The asynchronous readers may still hold the last lines: WaitForExit() without a timeout drains them.
-        await process.WaitForExitAsync();
         lock (output)
         {
             lock (error)
@@ -140,6 +129,11 @@ internal static class SampleProcesses
             }
         }
     }
+
+    /// <summary>The driver's final summary line (<c>done: requests N errors E ...</c>) from its output.</summary>
+    public static string DriverSummary(string output) =>
+        output.Split('\n').SingleOrDefault(l => l.Contains("done: ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException("the driver printed no final summary:\n" + output);
 
     private static string BuiltDll(string project)
     {

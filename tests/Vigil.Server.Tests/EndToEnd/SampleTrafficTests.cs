@@ -34,10 +34,11 @@ public sealed class SampleTrafficTests(ITestOutputHelper output)
             Assert.Equal("ok\n", health);
         }
 
-        await using var driver = SampleProcesses.StartDriver(work, rps: 40, duration: TimeSpan.FromSeconds(5), v1Checkout, v2Checkout);
-        await SampleProcesses.WaitForExitAsync(driver, TimeSpan.FromSeconds(60), "the traffic driver");
-        output.WriteLine(driver.Output);
-        var done = driver.Output.Split('\n').Single(l => l.Contains("done: ", StringComparison.Ordinal));
+        var driver = await SampleProcesses.RunToEndAsync(
+            SampleProcesses.DriverDll, TimeSpan.FromSeconds(60), "--rps", "40", "--duration", "5s", "--target", v1Checkout.ToString(), "--target", v2Checkout.ToString());
+        output.WriteLine(driver.Output + driver.Error);
+        Assert.Equal(0, driver.ExitCode);
+        var done = SampleProcesses.DriverSummary(driver.Output);
         Assert.Contains("done: requests 200 errors 20 (10.00%)", done, StringComparison.Ordinal);
         Assert.Contains($"{v1Checkout} requests 100 errors 0", done, StringComparison.Ordinal);
         Assert.Contains($"{v2Checkout} requests 100 errors 20", done, StringComparison.Ordinal);
