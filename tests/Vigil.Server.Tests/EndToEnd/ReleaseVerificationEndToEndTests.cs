@@ -123,7 +123,8 @@ public sealed partial class ReleaseVerificationEndToEndTests(ITestOutputHelper o
         var timings = new List<string>();
         void Mark(string what) => timings.Add($"{clock.Elapsed.TotalSeconds,5:F1}s {what}");
 
-        var work = Directory.CreateTempSubdirectory($"vigil-e2e-{name}-").FullName;
+        using var workDirectory = new WorkDirectory($"vigil-e2e-{name}-");
+        var work = workDirectory.Path;
         await using var vigil = await VigilServerProcess.StartAsync(
             Path.Combine(work, "data"), environment: new Dictionary<string, string> { ["VIGIL__SPANMETRICS__FLUSHINTERVAL"] = "1s" });
         var server = vigil.HttpAddress.ToString();

@@ -14,7 +14,8 @@ public sealed class SampleKnobsTests
     [Fact]
     public async Task Checkout_FailEveryAndSeededLatency_AreTheSameForTheSameSeed()
     {
-        var work = Directory.CreateTempSubdirectory("vigil-knobs-").FullName;
+        using var workDirectory = new WorkDirectory("vigil-knobs-");
+        var work = workDirectory.Path;
         string[] knobs = ["--fail-every", "4", "--latency-ms", "2", "--latency-factor", "1.5", "--jitter-ms", "10"];
         var (a, aCheckout) = await StartSampleAsync(work, "a", [.. knobs, "--seed", "42"]);
         await using var aProcess = a;
@@ -39,7 +40,8 @@ public sealed class SampleKnobsTests
     [Fact]
     public async Task Driver_WeightedTargets_SplitRequestsByWeightExactly()
     {
-        var work = Directory.CreateTempSubdirectory("vigil-knobs-").FullName;
+        using var workDirectory = new WorkDirectory("vigil-knobs-");
+        var work = workDirectory.Path;
         var (sample, checkout) = await StartSampleAsync(work, "w", ["--latency-ms", "1", "--fail-every", "10"]);
         await using var sampleProcess = sample;
         var health = new Uri(checkout, "/healthz");

@@ -142,3 +142,28 @@ internal static class SampleProcesses
         return File.Exists(path) ? path : throw new FileNotFoundException($"build {project} first (Vigil.Server.Tests references it): {path}");
     }
 }
+
+/// <summary>
+/// A temporary folder for one test's processes (data, ready files), deleted when disposed. Declare it before the
+/// processes that use it: disposal runs in reverse order, so they are gone before it is deleted.
+/// </summary>
+internal sealed class WorkDirectory : IDisposable
+{
+    /// <summary>Creates a fresh folder under the temp folder, its name starting with <paramref name="prefix"/>.</summary>
+    public WorkDirectory(string prefix) => Path = Directory.CreateTempSubdirectory(prefix).FullName;
+
+    /// <summary>The folder.</summary>
+    public string Path { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind is harmless.
+        }
+    }
+}

@@ -15,7 +15,8 @@ public sealed class SampleTrafficTests(ITestOutputHelper output)
     [Fact]
     public async Task SampleVersionsUnderDriver_SpanMetricsCountEveryRequestPerVersionWithItsErrors()
     {
-        var work = Directory.CreateTempSubdirectory("vigil-sample-").FullName;
+        using var workDirectory = new WorkDirectory("vigil-sample-");
+        var work = workDirectory.Path;
         await using var vigil = await VigilServerProcess.StartAsync(
             Path.Combine(work, "data"), environment: new Dictionary<string, string> { ["VIGIL__SPANMETRICS__FLUSHINTERVAL"] = "1s" });
         using var client = new VigilClient(vigil.HttpAddress);
