@@ -52,7 +52,22 @@ public sealed partial class VigilClient
     public Task<LogsResponse> SearchLogsAsync(LogSearch search, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(search);
-        var route = new QueryString("api/v1/telemetry/logs")
+        return GetAsync<LogsResponse>(LogRoute("api/v1/telemetry/logs", search).Add("page_token", search.PageToken).ToString(), cancellationToken);
+    }
+
+    /// <summary>
+    /// The records matching <paramref name="search"/> grouped by log template, most frequent first;
+    /// <c>GET /api/v1/telemetry/logs/templates</c>. Needs <see cref="LogSearch.Service"/>; <see cref="LogSearch.Limit"/>
+    /// caps the groups and the page token is not used.
+    /// </summary>
+    public Task<LogTemplateGroupsResponse> GroupLogsByTemplateAsync(LogSearch search, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        return GetAsync<LogTemplateGroupsResponse>(LogRoute("api/v1/telemetry/logs/templates", search).ToString(), cancellationToken);
+    }
+
+    private static QueryString LogRoute(string path, LogSearch search) =>
+        new QueryString(path)
             .Add("service", search.Service)
             .Add("environment", search.Environment)
             .Add("version", search.Version)
@@ -62,10 +77,7 @@ public sealed partial class VigilClient
             .Add("contains", search.Contains)
             .Add("trace_id", search.TraceId)
             .Add("template_id", search.TemplateId)
-            .Add("limit", search.Limit)
-            .Add("page_token", search.PageToken);
-        return GetAsync<LogsResponse>(route.ToString(), cancellationToken);
-    }
+            .Add("limit", search.Limit);
 
     /// <summary>The log templates of one service, most frequent first; <c>GET /api/v1/telemetry/log-patterns</c>.</summary>
     /// <param name="service">The <c>service.name</c>.</param>

@@ -40,15 +40,29 @@ internal static class LogsCommand
         var limit = CliOptions.Limit("The most records to print. Default: the server's.");
         var window = new TimeWindow("records");
 
-        var search = new Command("search", "Search log records, newest first.")
+        var groupBy = new Option<string?>("--group-by")
         {
-            service, environment, version, severity, contains, traceId, templateId, limit, pageToken,
+            Description = "Group the matching records instead of listing them: 'template' counts them per log template (needs --service).",
+            HelpName = "template",
         };
+        groupBy.AcceptOnlyFromAmong("template");
+
+        var search = new Command("search", "Search log records, newest first, or count them per template with --group-by template.")
+        {
+            service, environment, version, severity, contains, traceId, templateId, limit, pageToken, groupBy,
+        };
+        search.Validators.Add(result =>
+        {
+            if (result.GetValue(groupBy) is not null && string.IsNullOrEmpty(result.GetValue(service)))
+            {
+                result.AddError("--group-by template needs --service: template ids are per service.");
+            }
+        });
         window.AddTo(search);
         search.SetAction((parseResult, cancellationToken) => context.CallServerAsync(parseResult, async (client, ct) =>
         {
             var (start, end) = window.Resolve(parseResult, context.Environment.Time.GetUtcNow());
-            var response = await client.SearchLogsAsync(new LogSearch
+            var filters = new LogSearch
             {
                 Service = parseResult.GetValue(service),
                 Environment = parseResult.GetValue(environment),
@@ -61,7 +75,20 @@ internal static class LogsCommand
                 TemplateId = parseResult.GetValue(templateId),
                 Limit = parseResult.GetValue(limit),
                 PageToken = parseResult.GetValue(pageToken),
-            }, ct);
+            };
+            if (parseResult.GetValue(groupBy) is not null)
+            {
+                var groups = await client.GroupLogsByTemplateAsync(filters, ct);
+                WriteGroups(context.Out, context.Format(parseResult), groups);
+                if (groups.Truncated && context.Format(parseResult) == OutputFormat.Table)
+                {
+                    await context.Error.WriteLineAsync($"Counted the newest {groups.Scanned:N0} records only; narrow the window for exact counts.");
+                }
+
+                return ExitCodes.Success;
+            }
+
+            var response = await client.SearchLogsAsync(filters, ct);
             Write(context.Out, context.Format(parseResult), response);
             if (response.NextPageToken is { Length: > 0 } next && context.Format(parseResult) == OutputFormat.Table)
             {
@@ -81,6 +108,28 @@ internal static class LogsCommand
         }, cancellationToken));
 
         return new Command("logs", "Search the logs Vigil stores.") { search, patterns };
+    }
+
+    internal static void WriteGroups(TextWriter writer, OutputFormat format, LogTemplateGroupsResponse response)
+    {
+        if (format == OutputFormat.Json)
+        {
+            JsonOutput.Write(writer, response);
+            return;
+        }
+
+        var table = new Table("COUNT", "ID", "SEVERITY", "TEMPLATE", "NEWEST");
+        foreach (var group in response.Groups)
+        {
+            table.Add(
+                group.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                group.TemplateId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                Display.Safe(group.Severity),
+                Display.Safe(group.Template),
+                Display.Safe(group.Example.Body));
+        }
+
+        table.WriteTo(writer);
     }
 
     internal static void WritePatterns(TextWriter writer, OutputFormat format, LogPatternsResponse response)

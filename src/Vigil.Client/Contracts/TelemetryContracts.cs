@@ -80,3 +80,15 @@ public sealed record TraceSummaryDto(
 
 /// <summary>Answer of <c>GET /api/v1/telemetry/traces</c>.</summary>
 public sealed record TracesResponse(IReadOnlyList<TraceSummaryDto> Traces);
+
+/// <summary>
+/// One template's share of the records a logs search matched: its id (null for records without one), text, count, the
+/// most severe severity among them and the newest record.
+/// </summary>
+public sealed record LogTemplateGroupDto(long? TemplateId, string Template, long Count, string Severity, LogRecordDto Example);
+
+/// <summary>
+/// Answer of <c>GET /api/v1/telemetry/logs/templates</c>: the matching records grouped by template, most frequent first.
+/// <see cref="Truncated"/> says the server stopped after reading <see cref="Scanned"/> records (newest first).
+/// </summary>
+public sealed record LogTemplateGroupsResponse(string Service, long Scanned, bool Truncated, IReadOnlyList<LogTemplateGroupDto> Groups);

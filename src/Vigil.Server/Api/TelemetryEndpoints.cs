@@ -45,6 +45,18 @@ public static class TelemetryEndpoints
                 ("template_id", "log template id (see log-patterns; its aliases match too); needs service"),
                 ("limit", "records per page; default 100, cap query.maxPageSize"),
                 ("page_token", "nextPageToken of the previous page"));
+        group.MapGet("/logs/templates", GroupLogsByTemplate).WithSummary("The log records matching the search's filters grouped by template, most frequent first, with counts and the newest record of each.")
+            .WithQueryParameters(
+                ("service", "service.name; required (template ids are per service)"),
+                ("environment", "deployment.environment.name"),
+                ("version", "service.version"),
+                ("severity", "minimum severity"),
+                ("start", "RFC 3339 or Unix seconds"),
+                ("end", "RFC 3339 or Unix seconds"),
+                ("contains", "case-insensitive text in the body"),
+                ("trace_id", "32 hex digits"),
+                ("template_id", "log template id"),
+                ("limit", "groups returned; default 100"));
         group.MapGet("/log-patterns", LogPatterns.LogPatternEndpoint.GetLogPatterns).WithSummary("The log templates mined from one service's records: id, text, count and merged ids; most frequent first.")
             .WithQueryParameters([("service", "service.name; required")]);
         group.MapGet("/traces", ListTraces).WithSummary("Traces by service, operation, status, minimum duration and time range; newest first.")
@@ -122,31 +134,107 @@ public static class TelemetryEndpoints
         Timed(metrics, "logs", () =>
         {
             var query = new QueryParameters(request.Query);
-            var templateIds = LogPatterns.LogPatternEndpoint.TemplateIdFilter(patterns, query.String("service"), query.String("template_id"));
-            var logQuery = new LogQuery(
-                Service: query.String("service"),
-                Environment: query.String("environment"),
-                Version: query.String("version"),
-                MinSeverityNumber: ParseSeverity(query.String("severity")),
-                StartUnixNano: ToUnixNano(query.Time("start")),
-                EndUnixNano: ToUnixNano(query.Time("end")),
-                Contains: query.String("contains"),
-                TraceId: NormalizeTraceId(query.String("trace_id"), "trace_id"),
-                Limit: query.Limit("limit", 100, options.MaxPageSize),
-                PageToken: query.String("page_token"),
-                TemplateIds: templateIds);
-            LogPage page;
-            try
-            {
-                page = source.QueryLogs(logQuery);
-            }
-            catch (FormatException ex)
-            {
-                throw new BadParameterException("page_token", ex.Message);
-            }
-
+            var page = QueryLogs(source, ReadLogQuery(query, patterns, query.Limit("limit", 100, options.MaxPageSize), query.String("page_token")));
             return new LogsResponse(page.Records.Select(TelemetryDtoMapper.ToDto).ToList(), page.NextPageToken);
         });
+
+    /// <summary>
+    /// The records matching the logs search's filters grouped by template, most frequent first, each with its text,
+    /// count, most severe severity and newest record. Reads at most <see cref="MaxGroupedRecords"/> records, newest first,
+    /// and says when it stopped there. Needs <c>service</c>: template ids are per service.
+    /// </summary>
+    private static Results<Ok<LogTemplateGroupsResponse>, ProblemHttpResult> GroupLogsByTemplate(
+        HttpRequest request, ILogSource source, QueryOptions options, VigilMetrics metrics, LogPatterns.LogPatternsService patterns) =>
+        Timed(metrics, "logs-templates", () =>
+        {
+            var query = new QueryParameters(request.Query);
+            var service = query.String("service");
+            if (string.IsNullOrEmpty(service))
+            {
+                throw new BadParameterException("service", "required: template ids are per service");
+            }
+
+            var groups = new Dictionary<string, (long Count, LogRecord Newest, LogRecord MostSevere)>(StringComparer.Ordinal);
+            var logQuery = ReadLogQuery(query, patterns, options.MaxPageSize, pageToken: null);
+            var scanned = 0;
+            var truncated = false;
+            while (true)
+            {
+                var page = QueryLogs(source, logQuery);
+                foreach (var record in page.Records)
+                {
+                    var id = TemplateOf(patterns, service, record);
+                    groups[id] = groups.TryGetValue(id, out var seen)
+                        ? (seen.Count + 1, seen.Newest, record.SeverityNumber > seen.MostSevere.SeverityNumber ? record : seen.MostSevere)
+                        : (1, record, record);
+                }
+
+                scanned += page.Records.Count;
+                if (page.NextPageToken is null)
+                {
+                    break;
+                }
+
+                if (scanned >= MaxGroupedRecords)
+                {
+                    truncated = true;
+                    break;
+                }
+
+                logQuery = logQuery with { PageToken = page.NextPageToken };
+            }
+
+            var limit = query.Limit("limit", 100, options.MaxPageSize);
+            var result = groups
+                .OrderByDescending(g => g.Value.Count)
+                .ThenBy(g => g.Key, StringComparer.Ordinal)
+                .Take(limit)
+                .Select(g => new LogTemplateGroupDto(
+                    long.TryParse(g.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null,
+                    id is { } known ? patterns.Miner.GetTemplate(service, new Core.LogPatterns.TemplateId(known))?.Template ?? string.Empty : string.Empty,
+                    g.Value.Count,
+                    string.IsNullOrEmpty(g.Value.MostSevere.SeverityText) ? g.Value.MostSevere.SeverityNumber.ToString(CultureInfo.InvariantCulture) : g.Value.MostSevere.SeverityText,
+                    TelemetryDtoMapper.ToDto(g.Value.Newest)))
+                .ToList();
+            return new LogTemplateGroupsResponse(service, scanned, truncated, result);
+        });
+
+    /// <summary>The most records one grouping reads; beyond it the answer says <c>truncated</c>.</summary>
+    internal const int MaxGroupedRecords = 100_000;
+
+    private static string TemplateOf(LogPatterns.LogPatternsService patterns, string service, LogRecord record)
+    {
+        var text = record.Attributes.FirstOrDefault(a => a.Key == LogAttributes.TemplateId).Value;
+        return text is not null && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? patterns.Miner.Resolve(service, new Core.LogPatterns.TemplateId(id)).ToString()
+            : "none";
+    }
+
+    /// <summary>The filters of the logs search, shared by the search and the grouping.</summary>
+    private static LogQuery ReadLogQuery(QueryParameters query, LogPatterns.LogPatternsService patterns, int limit, string? pageToken) => new(
+        Service: query.String("service"),
+        Environment: query.String("environment"),
+        Version: query.String("version"),
+        MinSeverityNumber: ParseSeverity(query.String("severity")),
+        StartUnixNano: ToUnixNano(query.Time("start")),
+        EndUnixNano: ToUnixNano(query.Time("end")),
+        Contains: query.String("contains"),
+        TraceId: NormalizeTraceId(query.String("trace_id"), "trace_id"),
+        Limit: limit,
+        PageToken: pageToken,
+        TemplateIds: LogPatterns.LogPatternEndpoint.TemplateIdFilter(patterns, query.String("service"), query.String("template_id")));
+
+    private static LogPage QueryLogs(ILogSource source, LogQuery query)
+    {
+        try
+        {
+            return source.QueryLogs(query);
+        }
+        catch (FormatException ex)
+        {
+            throw new BadParameterException("page_token", ex.Message);
+        }
+    }
 
     private static Results<Ok<TracesResponse>, ProblemHttpResult> ListTraces(
         HttpRequest request, ITraceSource source, QueryOptions options, VigilMetrics metrics) =>

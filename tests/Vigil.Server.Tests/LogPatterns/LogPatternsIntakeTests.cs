@@ -53,6 +53,20 @@ public sealed class LogPatternsIntakeTests
                     Assert.Equal(cacheId.ToString(CultureInfo.InvariantCulture), r.Attributes[TemplateAttribute]);
                 });
 
+                // Grouped by template: the counts of the matching records, with the newest record of each.
+                var groups = JsonSerializer.Deserialize<LogTemplateGroupsResponse>(
+                    await first.CreateClient().GetStringAsync("/api/v1/telemetry/logs/templates?service=patsvc"), TelemetryApi.Json)!;
+                Assert.Equal((5L, false), (groups.Scanned, groups.Truncated));
+                Assert.Equal([(loginId, 3L), (cacheId, 2L)], groups.Groups.Select(g => (g.TemplateId!.Value, g.Count)));
+                Assert.Equal("user <*> logged in after <*> ms", groups.Groups[0].Template);
+                Assert.Equal("user 123456 logged in after 1 ms", groups.Groups[0].Example.Body);
+                var grouped = await VigilServerProcess.RunCliAsync("logs", "search", "--service", "patsvc", "--group-by", "template", "--server", first.HttpAddress.ToString());
+                Assert.True(grouped.ExitCode == 0, grouped.Error);
+                Assert.Contains("cache miss for key <*> in shard <*>", grouped.Output, StringComparison.Ordinal);
+                var ungrouped = await VigilServerProcess.RunCliAsync("logs", "search", "--group-by", "template", "--server", first.HttpAddress.ToString());
+                Assert.Equal(3, ungrouped.ExitCode);
+                Assert.Contains("needs --service", ungrouped.Error, StringComparison.Ordinal);
+
                 // The CLI lists the same templates.
                 var cli = await VigilServerProcess.RunCliAsync("logs", "patterns", "--service", "patsvc", "--output", "json", "--server", first.HttpAddress.ToString());
                 Assert.Equal(0, cli.ExitCode);
@@ -74,6 +88,7 @@ public sealed class LogPatternsIntakeTests
                 await AssertBadRequestAsync(client, "/api/v1/telemetry/log-patterns", "service");
                 await AssertBadRequestAsync(client, "/api/v1/telemetry/logs?service=patsvc&template_id=abc", "template_id");
                 await AssertBadRequestAsync(client, "/api/v1/telemetry/logs?template_id=1", "template_id");
+                await AssertBadRequestAsync(client, "/api/v1/telemetry/logs/templates", "service");
 
                 Assert.Equal(0, await first.StopAsync(TimeSpan.FromSeconds(30)));
             }
