@@ -41,6 +41,31 @@ public sealed class TrafficSimulatorTests
     }
 
     [Fact]
+    public void Generate_EqualScenario_SidesAreExchangeableOverManyRuns()
+    {
+        // Equal truth: the canary should have more errors (and a higher pooled p95) than the baseline about as often
+        // as fewer. 600 runs of 15 intervals; a sign test at |z| < 4 (a broken A/A fails it by far, a fair one ~never).
+        var simulator = new TrafficSimulator(TrafficModel.Default);
+        var scenario = new JudgeScenario(ScenarioKind.Equal, 20, 0.01);
+        int moreErrors = 0, fewerErrors = 0, slower = 0, faster = 0;
+        for (var run = 0; run < 600; run++)
+        {
+            var intervals = simulator.Generate(scenario, Minute, 15, Seed + (ulong)run);
+            var canaryErrors = intervals.Sum(i => i.Canary.Errors);
+            var baselineErrors = intervals.Sum(i => i.Baseline.Errors);
+            moreErrors += canaryErrors > baselineErrors ? 1 : 0;
+            fewerErrors += canaryErrors < baselineErrors ? 1 : 0;
+            var canaryP95 = KayentaJudge.HistogramQuantile(0.95, Pool(intervals.Select(i => i.Canary.Histogram)));
+            var baselineP95 = KayentaJudge.HistogramQuantile(0.95, Pool(intervals.Select(i => i.Baseline.Histogram)));
+            slower += canaryP95 > baselineP95 ? 1 : 0;
+            faster += canaryP95 < baselineP95 ? 1 : 0;
+        }
+
+        Assert.InRange(Math.Abs(moreErrors - fewerErrors) / Math.Sqrt(moreErrors + fewerErrors), 0, 4);
+        Assert.InRange(Math.Abs(slower - faster) / Math.Sqrt(slower + faster), 0, 4);
+    }
+
+    [Fact]
     public void Generate_Regressions_ChangeOnlyTheCanaryByTheirFactor()
     {
         var simulator = new TrafficSimulator(TrafficModel.Default);
@@ -143,6 +168,21 @@ public sealed class TrafficSimulatorTests
         Assert.InRange(binomial.Average(), 995, 1005);
         Assert.InRange(Variance(binomial), 890, 1090);
         Assert.InRange(small.Average(), 0.46, 0.54);
+    }
+
+    private static HistogramCounts Pool(IEnumerable<HistogramCounts> histograms)
+    {
+        var list = histograms.ToList();
+        var counts = new double[list[0].Counts.Count];
+        foreach (var histogram in list)
+        {
+            for (var b = 0; b < counts.Length; b++)
+            {
+                counts[b] += histogram.Counts[b];
+            }
+        }
+
+        return new HistogramCounts(list[0].UpperBounds, counts);
     }
 
     private static double Variance(List<double> values)
