@@ -179,6 +179,9 @@ internal static class JudgeBenchCommand
             {
                 name = judge,
                 falseFails = Rate(report.FalseFails(judge)),
+                falseFailsByLook = Enumerable.Range(1, report.Plan.PlannedLooks).Select(look => report.Scenarios
+                    .Where(s => !s.Scenario.IsRegression)
+                    .Sum(s => s.Of(judge).Outcomes.Count(o => !o.Errored && o.Verdict == Verdict.Fail && o.Look == look))),
                 detections = Rate(report.Detections(judge)),
                 error = report.Errors.GetValueOrDefault(judge),
             }),
