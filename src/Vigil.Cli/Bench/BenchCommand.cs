@@ -11,5 +11,6 @@ internal static class BenchCommand
             NabBenchCommand.Create(context),
             LoghubBenchCommand.Create(context),
             LoghubBenchCommand.CreateStream(context),
+            JudgeBenchCommand.Create(context),
         };
 }
