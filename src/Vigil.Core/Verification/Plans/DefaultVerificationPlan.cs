@@ -39,7 +39,7 @@ public static class DefaultVerificationPlan
                 Query: IntervalCount($"traces_span_metrics_calls_total{{{Selector},status_code=\"STATUS_CODE_ERROR\"}}"),
                 TotalQuery: IntervalCount($"traces_span_metrics_calls_total{{{Selector}}}"),
                 Critical: true,
-                AllowedEffect: 0.2,
+                AllowedEffect: 0.1,
                 Group: "errors"),
             LatencyMetric("p50-latency", 0.50, critical: false),
             LatencyMetric("p95-latency", 0.95, critical: true),

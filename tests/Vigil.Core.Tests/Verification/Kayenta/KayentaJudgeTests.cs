@@ -8,7 +8,7 @@ namespace Vigil.Core.Tests.Verification.Kayenta;
 /// <summary>The Kayenta-style judge: reduction, transforms, classification and scoring as NetflixACAJudge does them.</summary>
 public sealed class KayentaJudgeTests
 {
-    private static readonly PlanMetric ErrorRatio = DefaultVerificationPlan.Plan.Metrics.Single(m => m.Name == "error-ratio");
+    private static readonly PlanMetric ErrorRatio = DefaultVerificationPlan.Plan.Metrics.Single(m => m.Name == "error-ratio") with { AllowedEffect = 0.2 };
 
     private static VerificationPlan PlanOf(params PlanMetric[] metrics) => DefaultVerificationPlan.Plan with { Metrics = metrics };
 
