@@ -396,7 +396,7 @@ internal sealed partial class VerificationCoordinator(
         {
             plan = plans.Read(run, errors);
         }
-        catch (Exception e) when (e is NotImplementedException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
             error = e.Message;
             return null;
