@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Text;
 using Vigil.Core.PromQl;
 using Vigil.Core.PromQl.Evaluation;
 using Vigil.Core.Telemetry;
+using Vigil.Core.Verification.Runs;
 using MatchType = Vigil.Core.Telemetry.MatchType;
 
 namespace Vigil.Core.LogPatterns;
@@ -138,7 +138,7 @@ public sealed class ReleasePatternAnalyzer(IMetricsSource metrics)
 
     private async Task<string?> BusiestOtherVersionAsync(PatternDiffRelease release, string range, long nowMs, CancellationToken cancellationToken)
     {
-        var query = $"topk(1, sum by (service_version) (increase({MetricName}{{service_name=\"{Escape(release.Service)}\",deployment_environment_name=\"{Escape(release.Environment)}\",service_version!=\"{Escape(release.Version)}\"}}[{range}])))";
+        var query = $"topk(1, sum by (service_version) (increase({MetricName}{{service_name=\"{QueryTemplate.EscapeLabelValue(release.Service)}\",deployment_environment_name=\"{QueryTemplate.EscapeLabelValue(release.Environment)}\",service_version!=\"{QueryTemplate.EscapeLabelValue(release.Version)}\"}}[{range}])))";
         foreach (var atMs in new[] { nowMs, release.StartedAt.ToUnixTimeMilliseconds() })
         {
             if (await metrics.InstantQueryAsync(query, atMs, cancellationToken) is VectorResult { Elements.Count: > 0 } vector
@@ -175,26 +175,8 @@ public sealed class ReleasePatternAnalyzer(IMetricsSource metrics)
     }
 
     private static string Selector(string service, string version, string environment) =>
-        $"service_name=\"{Escape(service)}\",service_version=\"{Escape(version)}\",deployment_environment_name=\"{Escape(environment)}\"";
+        $"service_name=\"{QueryTemplate.EscapeLabelValue(service)}\",service_version=\"{QueryTemplate.EscapeLabelValue(version)}\",deployment_environment_name=\"{QueryTemplate.EscapeLabelValue(environment)}\"";
 
     private static string Duration(TimeSpan window) =>
         ((long)Math.Ceiling(window.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
-
-    /// <summary>Escapes a label value for a PromQL double-quoted string.</summary>
-    private static string Escape(string value)
-    {
-        var builder = new StringBuilder(value.Length + 2);
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '\\' => builder.Append(@"\\"),
-                '"' => builder.Append("\\\""),
-                '\n' => builder.Append(@"\n"),
-                _ => builder.Append(c),
-            };
-        }
-
-        return builder.ToString();
-    }
 }

@@ -1,3 +1,5 @@
+using Vigil.Core.Verification.Statistics;
+
 namespace Vigil.Core.LogPatterns;
 
 /// <summary>How a log template differs between a release and its baseline.</summary>
@@ -126,7 +128,7 @@ public static class ReleasePatternDiff
                 // Conditional on the template's total, the release's share is binomial with the shared-volume share.
                 var n = (long)Math.Round(releaseCount + baselineCount);
                 var k = (long)Math.Round(releaseCount);
-                var pValue = Math.Min(1, 2 * (ratio >= 1 ? BinomialUpperTail(k, n, releaseShare) : BinomialUpperTail(n - k, n, 1 - releaseShare)));
+                var pValue = Math.Min(1, 2 * (ratio >= 1 ? Binomial.UpperTail(k, n, releaseShare) : Binomial.UpperTail(n - k, n, 1 - releaseShare)));
                 if (pValue < level)
                 {
                     changes.Add(new TemplateChange(
@@ -171,68 +173,5 @@ public static class ReleasePatternDiff
         }
 
         return merged;
-    }
-
-    /// <summary>P(X &gt;= k) for X ~ Binomial(n, p), summed in log space; exact for any n.</summary>
-    internal static double BinomialUpperTail(long k, long n, double p)
-    {
-        if (k <= 0)
-        {
-            return 1;
-        }
-
-        if (k > n || p <= 0)
-        {
-            return 0;
-        }
-
-        if (p >= 1)
-        {
-            return 1;
-        }
-
-        // Start at the term of k and sum toward n while the terms still matter (they fall geometrically past the mode).
-        var logTerm = LogChoose(n, k) + (k * Math.Log(p)) + ((n - k) * Math.Log(1 - p));
-        var ratioBase = p / (1 - p);
-        double sum = 0;
-        var term = logTerm;
-        for (var i = k; i <= n; i++)
-        {
-            var value = Math.Exp(term);
-            sum += value;
-            if (i > n * p && value < sum * 1e-17)
-            {
-                break;
-            }
-
-            term += Math.Log((double)(n - i) / (i + 1) * ratioBase);
-        }
-
-        return Math.Min(1, sum);
-    }
-
-    private static double LogChoose(long n, long k) => LogFactorial(n) - LogFactorial(k) - LogFactorial(n - k);
-
-    private static double LogFactorial(long n)
-    {
-        if (n < 2)
-        {
-            return 0;
-        }
-
-        if (n < 64)
-        {
-            double sum = 0;
-            for (var i = 2; i <= n; i++)
-            {
-                sum += Math.Log(i);
-            }
-
-            return sum;
-        }
-
-        // Stirling's series: accurate to double precision from n = 64.
-        var x = (double)n;
-        return (x * Math.Log(x)) - x + (0.5 * Math.Log(2 * Math.PI * x)) + (1 / (12 * x)) - (1 / (360 * x * x * x));
     }
 }

@@ -1,4 +1,5 @@
 using Vigil.Core.LogPatterns;
+using Vigil.Core.Verification.Statistics;
 
 namespace Vigil.Core.Tests.LogPatterns;
 
@@ -108,12 +109,12 @@ public sealed class ReleasePatternDiffTests
     [InlineData(0, 10, 0.5, 1)]
     [InlineData(11, 10, 0.5, 0)]
     public void BinomialUpperTail_MatchesExactValues(long k, long n, double p, double expected) =>
-        Assert.Equal(expected, ReleasePatternDiff.BinomialUpperTail(k, n, p), 12);
+        Assert.Equal(expected, Binomial.UpperTail(k, n, p), 12);
 
     [Fact]
     public void BinomialUpperTail_LargeN_MatchesTheNormalApproximation()
     {
         // n = 1e6, p = 0.5: P(X >= 501,000) is about P(Z >= 2) = 0.02275 (with continuity 1.999).
-        Assert.Equal(0.0228, ReleasePatternDiff.BinomialUpperTail(501_000, 1_000_000, 0.5), 3);
+        Assert.Equal(0.0228, Binomial.UpperTail(501_000, 1_000_000, 0.5), 3);
     }
 }

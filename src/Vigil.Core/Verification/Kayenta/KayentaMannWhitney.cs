@@ -1,3 +1,5 @@
+using Vigil.Core.Verification.Statistics;
+
 namespace Vigil.Core.Verification.Kayenta;
 
 /// <summary>
@@ -39,7 +41,7 @@ internal static class KayentaMannWhitney
         var y = control.ToArray();
         var muMin = x.Min() - y.Max();
         var muMax = x.Max() - y.Min();
-        var z = StandardNormal.Quantile((1 - confidenceLevel) / 2);
+        var z = SpecialFunctions.NormalQuantile((1 - confidenceLevel) / 2);
 
         var lower = FindRoot(x, y, -z, muMin, muMax);
         var upper = FindRoot(x, y, z, muMin, muMax);
@@ -47,7 +49,7 @@ internal static class KayentaMannWhitney
 
         // The p-value of no shift, from the same corrected statistic at mu = 0 (R's asymptotic p-value).
         var statistic = Difference(x, y, 0, 0);
-        var pValue = Math.Min(1, 2 * StandardNormal.Cdf(-Math.Abs(statistic)));
+        var pValue = Math.Min(1, 2 * SpecialFunctions.NormalCdf(-Math.Abs(statistic)));
         return new MannWhitneyResult(lower, upper, estimate, pValue);
     }
 

@@ -1,5 +1,6 @@
 using Vigil.Core.Telemetry.Intake;
 using Vigil.Core.Verification.Kayenta;
+using Vigil.Core.Verification.Statistics;
 
 namespace Vigil.Core.Verification.Simulation;
 
@@ -150,7 +151,7 @@ public sealed class TrafficSimulator(TrafficModel model)
         long requests = 0;
         for (var i = 0; i < LogBounds.Length; i++)
         {
-            var cdf = StandardNormal.Cdf((LogBounds[i] - logMedian) / spread);
+            var cdf = SpecialFunctions.NormalCdf((LogBounds[i] - logMedian) / spread);
             var n = random.Poisson(expectedRequests * Math.Max(0, cdf - below));
             counts[i] = n;
             requests += n;
