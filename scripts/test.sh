@@ -12,7 +12,7 @@ RESULTS="$ROOT/artifacts/test-results"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the tests need. Later capabilities add theirs here (postgresql, prometheus, chromium, ...).
-DEBIAN_PACKAGES=(prometheus prometheus-node-exporter)
+DEBIAN_PACKAGES=(prometheus prometheus-node-exporter postgresql dnsmasq-base prometheus-blackbox-exporter)
 
 # A single test that runs longer than this is hung: fail it instead of eating CI's 90 minutes.
 HANG_TIMEOUT=${VIGIL_TEST_HANG_TIMEOUT:-10m}

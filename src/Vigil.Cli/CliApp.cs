@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using Vigil.Cli.Agent;
 using Vigil.Cli.Apply;
 using Vigil.Cli.Bench;
+using Vigil.Cli.Checks;
+using Vigil.Cli.Drift;
 using Vigil.Cli.Keys;
 using Vigil.Cli.Logs;
 using Vigil.Cli.Queries;
@@ -44,6 +47,9 @@ public static class CliApp
             ReleaseCommand.Create(context),
             BenchCommand.Create(context),
             ApplyCommand.Create(context),
+            ChecksCommand.Create(context),
+            AgentCommand.Create(context),
+            DriftCommand.Create(context),
         };
         context.AddGlobalOptionsTo(root);
 
