@@ -57,9 +57,12 @@ internal sealed class TlsRunner(TimeProvider time) : ICheckRunner
             return AttemptOutcome.Failed($"{spec.Host}:{spec.Port}: {seen.ChainProblem ?? "the server sent no certificate"}");
         }
 
-        var days = Math.Floor((notAfter - time.GetUtcNow().UtcDateTime).TotalDays);
+        var left = (notAfter - time.GetUtcNow().UtcDateTime).TotalDays;
+        var days = Math.Floor(left);
         var shown = days.ToString(CultureInfo.InvariantCulture);
-        var expiry = days < 0 ? $"the certificate expired {(-days).ToString(CultureInfo.InvariantCulture)} days ago ({notAfter:yyyy-MM-dd})" : $"the certificate expires in {shown} days ({notAfter:yyyy-MM-dd})";
+        var expiry = left < 0
+            ? $"the certificate expired {Math.Floor(-left).ToString(CultureInfo.InvariantCulture)} days ago ({notAfter:yyyy-MM-dd})"
+            : $"the certificate expires in {shown} days ({notAfter:yyyy-MM-dd})";
         assertions.Add(new AssertionResult($"days until expiry >= {spec.MinDaysUntilExpiry}", days >= spec.MinDaysUntilExpiry, false, shown, days >= spec.MinDaysUntilExpiry ? null : $"{expiry}, fewer than minDaysUntilExpiry {spec.MinDaysUntilExpiry}"));
         if (days >= spec.MinDaysUntilExpiry)
         {
