@@ -76,6 +76,31 @@ public sealed class FlowRunnerTests(CheckTargetServer server) : IClassFixture<Ch
     }
 
     [Fact]
+    public async Task Run_StepTimesOut_TeardownStillRuns()
+    {
+        var flow = $$$"""
+            steps:
+              - name: slow
+                url: {{{server.Http}}}/slow?ms=10000
+              - name: never
+                url: {{{server.Http}}}/ok
+            teardown:
+              - name: logout
+                method: POST
+                url: {{{server.Http}}}/logout
+                headers: {Authorization: after-timeout}
+                assertions: [{status: 204}]
+            """;
+        var before = server.LoggedOut.Count;
+
+        var result = await RunAsync("flow", flow, "timeout: 300ms");
+
+        Assert.Equal("step 'slow' failed: timed out (the flow's timeout is 300ms); 1 later step skipped", result.Reason);
+        Assert.Equal("after-timeout", server.LoggedOut.Skip(before).Single());
+        Assert.Equal(CheckOutcome.Pass, result.Steps[^1].Outcome);
+    }
+
+    [Fact]
     public async Task Run_ExtractionMissing_FailsTheStepReadably()
     {
         var flow = $$$"""
