@@ -16,6 +16,9 @@ internal sealed partial class CheckResultProcessor
     // Results written per batch: one transaction and one series write each.
     private const int MaxBatch = 500;
 
+    // How long the writer gathers results before a batch: short next to any check interval.
+    private static readonly TimeSpan BatchLinger = TimeSpan.FromMilliseconds(200);
+
     private readonly CheckCatalog _catalog;
     private readonly ICheckResultStore _store;
     private readonly IDerivedSeriesWriter _series;
@@ -165,6 +168,13 @@ internal sealed partial class CheckResultProcessor
         {
             while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                // Results trickle in one by one at the local location's pace: gathering them briefly turns a
+                // transaction per result into one per batch.
+                if (_queue.Reader.Count < MaxBatch)
+                {
+                    await Task.Delay(BatchLinger, _time, cancellationToken).ConfigureAwait(false);
+                }
+
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var work))
                 {
                     batch.Add(work);
