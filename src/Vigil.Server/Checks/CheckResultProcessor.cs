@@ -67,10 +67,11 @@ internal sealed partial class CheckResultProcessor
         {
             foreach (var result in latest)
             {
-                if (checks.TryGetValue(result.Check, out var check) && check.Definition.Locations.Contains(result.Location, StringComparer.Ordinal))
+                // An agent may have reported already: what arrived since start is newer than what was stored.
+                if (checks.TryGetValue(result.Check, out var check) && check.Definition.Locations.Contains(result.Location, StringComparer.Ordinal)
+                    && LatestOf(result.Check).TryAdd(result.Location, result))
                 {
-                    LatestOf(result.Check)[result.Location] = result;
-                    _lastSampleMs[(result.Check, result.Location)] = result.StartedAt.ToUnixTimeMilliseconds();
+                    _lastSampleMs.TryAdd((result.Check, result.Location), result.StartedAt.ToUnixTimeMilliseconds());
                 }
             }
 

@@ -25,23 +25,22 @@ internal static class CheckTestSupport
         return environment;
     }
 
-    /// <summary>An HTTP check document.</summary>
+    /// <summary>An HTTP check document asserting status 200.</summary>
     public static string HttpCheck(string name, Uri url, string interval = "1s", string locations = "[local]", int quorum = 1, string labels = "") => $$"""
         apiVersion: vigil/v1
         kind: Check
         metadata:
           name: {{name}}
+          labels: {{(labels.Length == 0 ? "{}" : labels)}}
         spec:
           type: http
           interval: {{interval}}
-          timeout: 2s
           locations: {{locations}}
           quorum: {{quorum}}
-          labels: {{(labels.Length == 0 ? "{}" : labels)}}
-          request:
+          http:
             url: {{url}}
-          assertions:
-            - status: 200
+            assertions:
+              - status: 200
         """;
 
     public static async Task ApplyAsync(VigilClient client, params string[] documents)
@@ -50,7 +49,7 @@ internal static class CheckTestSupport
         await client.ApplyAsync(new ApplyRequest(files));
     }
 
-    /// <summary>Polls <paramref name="probe"/> until <paramref name="done"/> holds; fails with the last value after <paramref name="timeout"/>.</summary>
+    /// <summary>Polls <paramref name="probe"/> (a 404 counts as not yet) until <paramref name="done"/> holds; fails with the last value after <paramref name="timeout"/>.</summary>
     public static async Task<T> WaitForAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
     {
         var clock = Stopwatch.StartNew();
@@ -58,10 +57,18 @@ internal static class CheckTestSupport
         T last;
         while (true)
         {
-            last = await probe();
-            if (done(last))
+            try
             {
-                return last;
+                last = await probe();
+                if (done(last))
+                {
+                    return last;
+                }
+            }
+            catch (VigilApiException e) when (e.StatusCode == 404)
+            {
+                // Not loaded yet: the server re-reads applied checks every reloadInterval.
+                last = default!;
             }
 
             if (clock.Elapsed > limit)
