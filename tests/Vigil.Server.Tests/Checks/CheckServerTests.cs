@@ -72,6 +72,45 @@ public sealed class CheckServerTests
     }
 
     [Fact]
+    public async Task Plan_LimitRuleOnCheckSuccess_FailsTheReleaseWhileTheCheckFails()
+    {
+        await using var target = await FlippingTarget.StartAsync();
+        target.Healthy = false;
+        await using var vigil = await VigilServerProcess.StartAsync(environment: FastEnvironment());
+        using var client = new VigilClient(vigil.HttpAddress);
+        await ApplyAsync(client, HttpCheck("pay-health", target.HealthUrl, labels: "{service: pay, environment: prod}"), PlanYaml);
+        await WaitForAsync(() => client.QueryAsync("vigil_check_success{check=\"pay-health\"}"), r => r.Series.Count == 1, "the check's series");
+
+        var started = await client.VerifyReleaseAsync(new VerifyReleaseRequest("pay", "3.1.0", "prod", Plan: "pay-checks"));
+        var verdict = await WaitForAsync(() => client.GetVerdictAsync(started.ReleaseId), v => v.Decided, "a verdict", TimeSpan.FromSeconds(60));
+
+        Assert.Equal("Fail", verdict.Verdict);
+        var metric = Assert.Single(verdict.Metrics);
+        Assert.Equal("synthetic-checks", metric.Name);
+    }
+
+    // The plan docs/verification-plans.md shows: fail a release while its service's checks fail.
+    private const string PlanYaml = """
+        apiVersion: vigil/v1
+        kind: VerificationPlan
+        metadata:
+          name: pay-checks
+        spec:
+          services: [pay]
+          mode: before-after
+          interval: 2s
+          duration: 20s
+          minimumIntervals: 1
+          metrics:
+            - name: synthetic-checks
+              kind: continuous
+              direction: decrease
+              query: 'min(min_over_time(vigil_check_success{service="{{service}}",environment="{{environment}}"}[{{interval}}]))'
+              critical: true
+              limit: 1
+        """;
+
+    [Fact]
     public async Task Restart_KeepsResultsAndPhase_RetentionStaysBounded()
     {
         await using var target = await FlippingTarget.StartAsync();
