@@ -33,6 +33,7 @@ internal sealed partial class CheckResultProcessor
     private readonly Dictionary<string, QuorumDecision> _decisions = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Check, string Location), long> _lastSampleMs = [];
     private long _dropped;
+    private int _full;
 
     // Used by the single writer only: the last quorum sample per check, so its series stays in time order.
     private readonly Dictionary<string, long> _lastDecisionMs = new(StringComparer.Ordinal);
@@ -91,8 +92,18 @@ internal sealed partial class CheckResultProcessor
         if (_queue.Reader.Count + results.Count > _options.QueueSize)
         {
             Interlocked.Add(ref _dropped, results.Count);
-            Log.QueueFull(_logger, results.Count, _options.QueueSize);
+            if (Interlocked.Exchange(ref _full, 1) == 0)
+            {
+                // Once per episode: under sustained overload a line per result would add to the load.
+                Log.QueueFull(_logger, _options.QueueSize);
+            }
+
             return false;
+        }
+
+        if (Volatile.Read(ref _full) == 1 && Interlocked.Exchange(ref _full, 0) == 1)
+        {
+            Log.QueueRecovered(_logger, Dropped);
         }
 
         var now = _time.GetUtcNow();
@@ -315,8 +326,11 @@ internal sealed partial class CheckResultProcessor
         [LoggerMessage(EventId = 8011, Level = LogLevel.Information, Message = "Check {Check} is {Outcome} (was {Previous}): {Summary}")]
         public static partial void Changed(ILogger logger, string check, string previous, string outcome, string summary);
 
-        [LoggerMessage(EventId = 8012, Level = LogLevel.Warning, Message = "Check results: the write queue is full ({QueueSize}); {Count} result(s) dropped")]
-        public static partial void QueueFull(ILogger logger, int count, int queueSize);
+        [LoggerMessage(EventId = 8012, Level = LogLevel.Warning, Message = "Check results: the write queue is full (checks.queueSize {QueueSize}); results are dropped until it drains")]
+        public static partial void QueueFull(ILogger logger, int queueSize);
+
+        [LoggerMessage(EventId = 8015, Level = LogLevel.Information, Message = "Check results: the write queue takes results again ({Dropped} dropped since start)")]
+        public static partial void QueueRecovered(ILogger logger, long dropped);
 
         [LoggerMessage(EventId = 8013, Level = LogLevel.Error, Message = "Check results: cannot store {Count} result(s)")]
         public static partial void StoreFailed(ILogger logger, int count, Exception exception);
