@@ -111,6 +111,22 @@ public sealed class CheckServerTests
         """;
 
     [Fact]
+    public async Task MaxChecks_MoreStored_LoadsFirstByNameAndSaysWhichAreLeftOut()
+    {
+        await using var target = await FlippingTarget.StartAsync();
+        await using var vigil = await VigilServerProcess.StartAsync(environment: FastEnvironment(("VIGIL__CHECKS__MAXCHECKS", "1")));
+        using var client = new VigilClient(vigil.HttpAddress);
+
+        await ApplyAsync(client, HttpCheck("b-second", target.HealthUrl), HttpCheck("a-first", target.HealthUrl));
+
+        var loaded = await WaitForAsync(() => client.ListChecksAsync(), r => r.Checks.Count > 0, "a check to load");
+        Assert.Equal("a-first", Assert.Single(loaded.Checks).Name);
+        await WaitForAsync(
+            () => Task.FromResult(vigil.Output), o => o.Contains("checks.maxChecks is 1: the checks from 'b-second' on (by name) do not run", StringComparison.Ordinal),
+            "the log to name the check left out");
+    }
+
+    [Fact]
     public async Task Restart_KeepsResultsAndPhase_RetentionStaysBounded()
     {
         await using var target = await FlippingTarget.StartAsync();
