@@ -28,19 +28,19 @@ public sealed class PostgresSchemaSource : ISnapshotSource
     private const string UserSchema =
         "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'";
 
+    /// <summary>The default bound on items per database: 100,000, twenty times a large real schema; it bounds memory.</summary>
+    public const int DefaultMaxItems = SchemaItems.MaxItems;
+
     private readonly string _variable;
     private readonly int _maxItems;
 
     /// <summary>A source for the database whose connection string is in the environment variable <paramref name="variable"/>.</summary>
     /// <param name="variable">The variable's name (not its value), e.g. <c>PROD_DB</c>.</param>
-    public PostgresSchemaSource(string variable)
-        : this(variable, SchemaItems.MaxItems)
-    {
-    }
-
-    internal PostgresSchemaSource(string variable, int maxItems)
+    /// <param name="maxItems">At most this many items (then one truncation item); default <see cref="DefaultMaxItems"/>.</param>
+    public PostgresSchemaSource(string variable, int maxItems = DefaultMaxItems)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(variable);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
         _variable = variable;
         _maxItems = maxItems;
     }

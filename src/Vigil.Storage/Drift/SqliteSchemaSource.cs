@@ -16,19 +16,19 @@ namespace Vigil.Storage.Drift;
 /// </summary>
 public sealed class SqliteSchemaSource : ISnapshotSource
 {
+    /// <summary>The default bound on items per database: 100,000, twenty times a large real schema; it bounds memory.</summary>
+    public const int DefaultMaxItems = SchemaItems.MaxItems;
+
     private readonly string _variable;
     private readonly int _maxItems;
 
     /// <summary>A source for the database named by the environment variable <paramref name="variable"/>.</summary>
     /// <param name="variable">The variable's name (not its value), e.g. <c>ORDERS_DB</c>.</param>
-    public SqliteSchemaSource(string variable)
-        : this(variable, SchemaItems.MaxItems)
-    {
-    }
-
-    internal SqliteSchemaSource(string variable, int maxItems)
+    /// <param name="maxItems">At most this many items (then one truncation item); default <see cref="DefaultMaxItems"/>.</param>
+    public SqliteSchemaSource(string variable, int maxItems = DefaultMaxItems)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(variable);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
         _variable = variable;
         _maxItems = maxItems;
     }
