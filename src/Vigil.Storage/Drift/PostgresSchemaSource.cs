@@ -13,8 +13,12 @@ namespace Vigil.Storage.Drift;
 /// <c>schema.table.index|constraint|trigger</c>, <c>schema.view|sequence|enum</c>, <c>extension</c>,
 /// <c>schema.function(arg types)</c>; migrations <c>efcore:ID</c>, <c>flyway:VERSION</c>, <c>liquibase:ID:AUTHOR:FILE</c>.
 /// Definitions are normalised (<see cref="SchemaSql"/>) and items sorted, so OID order, creation order and whitespace
-/// never create drift. A missing variable, a bad connection string or an unreachable server becomes one
-/// <see cref="DriftItemKinds.Unreadable"/> item with a redacted reason; this source never throws for them.
+/// never create drift. The server's version is a runtime item <c>postgresql:VARIABLE</c>. Every item's source is
+/// <c>$VARIABLE (postgresql)</c>: never the password, nor the host and database, which differ per environment and would
+/// stop a comparer from matching an unreadable side with the other side's items. A missing variable, a bad connection string or an unreachable server becomes one
+/// <see cref="DriftItemKinds.Unreadable"/> item (in the schema and the migration category) with a redacted reason that
+/// names the database (<c>orders@db.internal:5432</c>); this source never throws for them. A part the role may not read
+/// (<c>$VARIABLE:migrations</c>) is unreadable on its own and the rest is still read.
 /// </summary>
 public sealed class PostgresSchemaSource : ISnapshotSource
 {
@@ -57,7 +61,7 @@ public sealed class PostgresSchemaSource : ISnapshotSource
         var value = DatabaseVariable.Read(context, _variable);
         if (value is null)
         {
-            var missing = new SchemaItems(_variable, "$" + _variable, _maxItems);
+            var missing = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
             missing.Unreadable(null, $"environment variable {_variable} is not set");
             missing.CopyTo(items);
             return;
@@ -72,14 +76,14 @@ public sealed class PostgresSchemaSource : ISnapshotSource
         }
         catch (Exception error) when (DatabaseVariable.IsReadFailure(error, cancellationToken))
         {
-            var bad = new SchemaItems(_variable, "$" + _variable, _maxItems);
+            var bad = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
             bad.Unreadable(null, "bad connection string: " + DatabaseVariable.Redact(error.Message, context, value));
             bad.CopyTo(items);
             return;
         }
 
-        var source = DatabaseVariable.Redact($"${_variable} (postgresql {builder.Database ?? builder.Username}@{builder.Host}:{builder.Port})", context, password);
-        var collected = new SchemaItems(_variable, source, _maxItems);
+        var collected = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
+        var where = DatabaseVariable.Redact($"{builder.Database ?? builder.Username}@{builder.Host}:{builder.Port}", context, password);
         try
         {
             await using var connection = new NpgsqlConnection(builder.ConnectionString);
@@ -88,6 +92,10 @@ public sealed class PostgresSchemaSource : ISnapshotSource
             {
                 await readOnly.ExecuteNonQueryAsync(cancellationToken);
             }
+
+            // "15.14 (Debian 15.14-0+deb12u1)": the version, without the packager's suffix.
+            var version = connection.PostgreSqlVersion;
+            collected.Runtime("postgresql:" + _variable, version.ToString(version.Build >= 0 ? 3 : 2));
 
             foreach (var (what, read) in Readers)
             {
@@ -110,7 +118,7 @@ public sealed class PostgresSchemaSource : ISnapshotSource
         }
         catch (Exception error) when (DatabaseVariable.IsReadFailure(error, cancellationToken))
         {
-            collected.Unreadable(null, DatabaseVariable.Reason(error, context, password));
+            collected.Unreadable(null, $"{DatabaseVariable.Reason(error, context, password)} ({where})");
         }
 
         collected.CopyTo(items);
@@ -463,6 +471,13 @@ public sealed class PostgresSchemaSource : ISnapshotSource
 
         return Math.Min(i, tokens.Count);
     }
+
+    /// <summary>
+    /// The source of every item: the variable and the engine, the same in every environment (never the host or the
+    /// database name, which differ), so a comparer can tell that the other side's tables are unknown, not missing, when
+    /// this side could not read its database.
+    /// </summary>
+    private static string SourceOf(string variable) => $"${variable} (postgresql)";
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 

@@ -44,13 +44,25 @@ internal sealed class SchemaItems
 
     /// <summary>
     /// Adds a <c>could not read: reason</c> item keyed <c>$VARIABLE</c> (or <c>$VARIABLE:what</c> for one part of the
-    /// schema), so one bad part never hides the rest.
+    /// schema), so one bad part never hides the rest. When the whole database could not be read (<paramref name="what"/>
+    /// null) the item is added to both the schema and the migration category, so a comparer treats the other side's
+    /// tables and migrations as unknown rather than missing.
     /// </summary>
     public void Unreadable(string? what, string reason)
     {
         var key = "$" + _variable + (what is null ? "" : ":" + what);
-        _items[(DriftCategories.Schema, key)] = new SnapshotItem(DriftCategories.Schema, DriftItemKinds.Unreadable, key, "could not read: " + reason, _source);
+        var value = "could not read: " + reason;
+        var category = what == "migrations" ? DriftCategories.Migration : DriftCategories.Schema;
+        _items[(category, key)] = new SnapshotItem(category, DriftItemKinds.Unreadable, key, value, _source);
+        if (what is null)
+        {
+            _items[(DriftCategories.Migration, key)] = new SnapshotItem(DriftCategories.Migration, DriftItemKinds.Unreadable, key, value, _source);
+        }
     }
+
+    /// <summary>Adds a runtime fact about the database server (its version).</summary>
+    public void Runtime(string key, string value) =>
+        _items[(DriftCategories.Runtime, key)] = new SnapshotItem(DriftCategories.Runtime, DriftItemKinds.RuntimeVersion, key, value, _source);
 
     /// <summary>Moves the items, sorted by category then key, into <paramref name="target"/>.</summary>
     public void CopyTo(ICollection<SnapshotItem> target)

@@ -12,7 +12,9 @@ namespace Vigil.Storage.Drift;
 /// keyed the way PostgreSQL names them (<c>main.orders.orders_pkey</c>, <c>main.orders.orders_customer_id_fkey</c>,
 /// <c>main.users.users_email_key</c>) and unnamed checks by their expression (<c>main.orders.check:total &gt;= 0</c>).
 /// Indexes SQLite makes for UNIQUE and PRIMARY KEY constraints are constraints here, not indexes (their names depend
-/// on declaration order). A failure becomes one <see cref="DriftItemKinds.Unreadable"/> item; this source never throws for it.
+/// on declaration order). Every item's source is <c>$VARIABLE (sqlite)</c>. A failure becomes one
+/// <see cref="DriftItemKinds.Unreadable"/> item (in the schema and the migration category) naming the file; this
+/// source never throws for it.
 /// </summary>
 public sealed class SqliteSchemaSource : ISnapshotSource
 {
@@ -45,7 +47,7 @@ public sealed class SqliteSchemaSource : ISnapshotSource
         var value = DatabaseVariable.Read(context, _variable);
         if (value is null)
         {
-            var missing = new SchemaItems(_variable, "$" + _variable, _maxItems);
+            var missing = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
             missing.Unreadable(null, $"environment variable {_variable} is not set");
             missing.CopyTo(items);
             return;
@@ -58,13 +60,13 @@ public sealed class SqliteSchemaSource : ISnapshotSource
         }
         catch (Exception error) when (DatabaseVariable.IsReadFailure(error, cancellationToken))
         {
-            var bad = new SchemaItems(_variable, "$" + _variable, _maxItems);
+            var bad = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
             bad.Unreadable(null, "bad connection string: " + DatabaseVariable.Redact(error.Message, context, value));
             bad.CopyTo(items);
             return;
         }
 
-        var collected = new SchemaItems(_variable, DatabaseVariable.Redact($"${_variable} (sqlite {path})", context, null), _maxItems);
+        var collected = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
         try
         {
             var file = Resolve(context.Root, path);
@@ -79,7 +81,7 @@ public sealed class SqliteSchemaSource : ISnapshotSource
         }
         catch (Exception error) when (DatabaseVariable.IsReadFailure(error, cancellationToken))
         {
-            collected.Unreadable(null, DatabaseVariable.Reason(error, context, null));
+            collected.Unreadable(null, $"{DatabaseVariable.Reason(error, context, null)} ({DatabaseVariable.Redact(path, context, null)})");
         }
 
         collected.CopyTo(items);
@@ -107,6 +109,9 @@ public sealed class SqliteSchemaSource : ISnapshotSource
 
         return value;
     }
+
+    /// <summary>The source of every item: the variable and the engine, the same in every environment (see <see cref="PostgresSchemaSource"/>).</summary>
+    private static string SourceOf(string variable) => $"${variable} (sqlite)";
 
     private static string? Resolve(string root, string path)
     {

@@ -18,6 +18,19 @@ internal static class SchemaTestSupport
     public static List<string> Rows(IEnumerable<SnapshotItem> items) =>
         [.. items.Select(i => $"{i.Category}|{i.Kind}|{i.Key}|{i.Value}")];
 
+    /// <summary>
+    /// Asserts that <paramref name="items"/> is exactly the pair a database that could not be read at all gives (one
+    /// unreadable item in the schema and one in the migration category, same key, value and source); returns the first.
+    /// </summary>
+    public static SnapshotItem WholeDatabaseUnreadable(IReadOnlyList<SnapshotItem> items)
+    {
+        Assert.True(items.Count == 2, $"expected 2 unreadable items; items:\n{string.Join('\n', Rows(items))}");
+        Assert.All(items, i => Assert.Equal(DriftItemKinds.Unreadable, i.Kind));
+        Assert.Equal([DriftCategories.Migration, DriftCategories.Schema], items.Select(i => i.Category).Order(StringComparer.Ordinal));
+        Assert.Equal(items[0] with { Category = items[1].Category }, items[1]);
+        return items[0];
+    }
+
     /// <summary>The value of the item with <paramref name="key"/> and <paramref name="kind"/> (fails listing all keys when absent).</summary>
     public static string? ValueOf(IReadOnlyList<SnapshotItem> items, string kind, string key)
     {
