@@ -12,7 +12,8 @@ namespace Vigil.Storage.Drift;
 /// keyed the way PostgreSQL names them (<c>main.orders.orders_pkey</c>, <c>main.orders.orders_customer_id_fkey</c>,
 /// <c>main.users.users_email_key</c>) and unnamed checks by their expression (<c>main.orders.check:total &gt;= 0</c>).
 /// Indexes SQLite makes for UNIQUE and PRIMARY KEY constraints are constraints here, not indexes (their names depend
-/// on declaration order). Every item's source is <c>$VARIABLE (sqlite)</c>. A failure becomes one
+/// on declaration order). Names are lower-cased in keys and values, since SQLite compares them case-insensitively.
+/// Every item's source is <c>$VARIABLE (sqlite)</c>. A failure becomes one
 /// <see cref="DriftItemKinds.Unreadable"/> item (in the schema and the migration category) naming the file; this
 /// source never throws for it.
 /// </summary>
@@ -140,7 +141,8 @@ public sealed class SqliteSchemaSource : ISnapshotSource
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                objects.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+                // SQLite names are case-insensitive (even quoted ones): keys use them lower-cased, so IX_A and ix_a match.
+                objects.Add((reader.GetString(0), reader.GetString(1).ToLowerInvariant(), reader.GetString(2).ToLowerInvariant(), reader.IsDBNull(3) ? null : reader.GetString(3)));
             }
         }
 
@@ -208,7 +210,7 @@ public sealed class SqliteSchemaSource : ISnapshotSource
                     continue;
                 }
 
-                var column = reader.GetString(0);
+                var column = reader.GetString(0).ToLowerInvariant();
                 var declared = SchemaSql.Normalise(reader.IsDBNull(1) ? null : reader.GetString(1));
                 var value = declared.Length == 0 ? "any" : declared;
                 if (reader.GetInt64(2) != 0)
@@ -254,7 +256,7 @@ public sealed class SqliteSchemaSource : ISnapshotSource
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                indexes.Add((reader.GetString(0), reader.GetInt64(1) != 0, reader.GetString(2)));
+                indexes.Add((reader.GetString(0).ToLowerInvariant(), reader.GetInt64(1) != 0, reader.GetString(2)));
             }
         }
 
@@ -290,7 +292,7 @@ public sealed class SqliteSchemaSource : ISnapshotSource
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            columns.Add(reader.IsDBNull(0) ? "(expression)" : reader.GetString(0));
+            columns.Add(reader.IsDBNull(0) ? "(expression)" : reader.GetString(0).ToLowerInvariant());
         }
 
         return columns;
@@ -309,12 +311,12 @@ public sealed class SqliteSchemaSource : ISnapshotSource
                 var id = reader.GetInt64(0);
                 if (!keys.TryGetValue(id, out var key))
                 {
-                    key = (reader.GetString(1), [], [], reader.GetString(4), reader.GetString(5));
+                    key = (reader.GetString(1).ToLowerInvariant(), [], [], reader.GetString(4), reader.GetString(5));
                     keys[id] = key;
                 }
 
-                key.From.Add(reader.GetString(2));
-                key.To.Add(reader.IsDBNull(3) ? null : reader.GetString(3));
+                key.From.Add(reader.GetString(2).ToLowerInvariant());
+                key.To.Add(reader.IsDBNull(3) ? null : reader.GetString(3).ToLowerInvariant());
             }
         }
 
@@ -357,7 +359,7 @@ public sealed class SqliteSchemaSource : ISnapshotSource
 
             var expression = SchemaSql.Join(tokens.GetRange(i + 2, end - i - 2));
             var key = i >= 2 && tokens[i - 2] == "constraint"
-                ? $"main.{table}.{SchemaSql.Unquote(tokens[i - 1])}"
+                ? $"main.{table}.{SchemaSql.Unquote(tokens[i - 1]).ToLowerInvariant()}"
                 : $"main.{table}.check:{expression}";
             items.Schema(DriftItemKinds.Constraint, key, $"check ({expression})");
             i = end;

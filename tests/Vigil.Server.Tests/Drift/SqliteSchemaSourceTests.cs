@@ -110,7 +110,7 @@ public sealed class SqliteSchemaSourceTests : IDisposable
             begin
               update orders set created_at = CURRENT_TIMESTAMP where id = new.id;
             end;
-            CREATE INDEX ix_orders_customer ON orders(customer_id);
+            CREATE INDEX IX_Orders_Customer ON Orders(Customer_ID);
             """);
 
         var firstItems = await SchemaTestSupport.CollectAsync(new SqliteSchemaSource("DB"), new Dictionary<string, string> { ["DB"] = first });
