@@ -95,6 +95,36 @@ public sealed class DriftSnapshotCommandTests
         Assert.True(run.ExitCode == 4, run.ToString());
     }
 
+    [Fact]
+    public async Task Snapshot_DbEnv_RecordsTheSqliteSchemaAndAnUnsetVariableAsUnreadable()
+    {
+        using var tree = PlantedTree();
+        var database = Path.Combine(tree.Path, "orders.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + database))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE orders (id INTEGER PRIMARY KEY, total NUMERIC NOT NULL)";
+            command.ExecuteNonQuery();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var file = Path.Combine(tree.Path, "snapshot.json");
+
+        var run = await RunAsync(
+            ["drift", "snapshot", "--environment", "prod", "--root", Path.Combine(tree.Path, "root"), "--db-env", "ORDERS_DB", "--db-env", "MISSING_DB", "--out", file],
+            new Dictionary<string, string> { ["ORDERS_DB"] = "Data Source=" + database });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(file));
+        var schema = json.RootElement.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("category").GetString() == "schema").ToList();
+        Assert.Contains(schema, i => i.GetProperty("kind").GetString() == "table" && i.GetProperty("key").GetString()!.Contains("orders", StringComparison.Ordinal));
+        Assert.Contains(schema, i => i.GetProperty("kind").GetString() == "column" && i.GetProperty("key").GetString()!.EndsWith("orders.total", StringComparison.Ordinal));
+        var missing = Assert.Single(schema, i => i.GetProperty("key").GetString() == "$MISSING_DB");
+        Assert.Equal("unreadable", missing.GetProperty("kind").GetString());
+        Assert.StartsWith("could not read: ", missing.GetProperty("value").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("drift", "snapshot")]
     [InlineData("drift", "snapshot", "--environment", "prod", "--root", "/nonexistent/vigil-root")]
