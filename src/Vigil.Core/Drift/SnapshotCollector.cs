@@ -106,7 +106,7 @@ public sealed class SnapshotCollector
         DriftCategories.Environment or DriftCategories.Config or DriftCategories.Runtime or DriftCategories.Dependency or
             DriftCategories.Schema or DriftCategories.Migration or DriftCategories.Resource or DriftCategories.Endpoint => sourceName,
         _ when sourceName.Contains("postgres", StringComparison.OrdinalIgnoreCase) || sourceName.Contains("sqlite", StringComparison.OrdinalIgnoreCase) ||
-               sourceName.Contains("schema", StringComparison.OrdinalIgnoreCase) || sourceName.Contains("db", StringComparison.OrdinalIgnoreCase) => DriftCategories.Schema,
+               sourceName.Contains("schema", StringComparison.OrdinalIgnoreCase) || sourceName.Contains("database", StringComparison.OrdinalIgnoreCase) => DriftCategories.Schema,
         _ => DriftCategories.Runtime,
     };
 

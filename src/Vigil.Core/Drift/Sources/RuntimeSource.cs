@@ -344,7 +344,9 @@ public sealed partial class RuntimeSource : ISnapshotSource
             facts.Try(prefix + ":cacerts", DriftItemKinds.Crypto, () =>
             {
                 var store = new[] { jvm + "/lib/security/cacerts", jvm + "/jre/lib/security/cacerts", "etc/ssl/certs/java/cacerts" }
-                    .FirstOrDefault(f => SourceFiles.FileExists(root, f));
+                    .Where(f => SourceFiles.FileExists(root, f))
+                    .Select(f => SourceFiles.ResolveLinks(root, f))
+                    .FirstOrDefault();
                 return store is null
                     ? (null, null)
                     : (CountKeyStoreEntries(SourceFiles.ReadBytes(root, store, MaxKeyStoreBytes)).ToString(CultureInfo.InvariantCulture), store);
