@@ -137,20 +137,24 @@ public sealed partial class ConfigFileSource : ISnapshotSource
                 }
             }
 
+            var redactedSources = layers.ToDictionary(l => l, context.Secrets.Redact, StringComparer.Ordinal);
             foreach (var (key, value, source) in effective.Values)
             {
-                items.Add(Item(context.Secrets, DriftCategories.Config, DriftItemKinds.ConfigKey, basePath + ":" + key, key, value, source));
+                items.Add(Item(context.Secrets, DriftCategories.Config, DriftItemKinds.ConfigKey, basePath + ":" + key, key, value, redactedSources[source]));
             }
         }
 
         return Task.CompletedTask;
     }
 
-    /// <summary>An item whose value is reduced to a fingerprint when <paramref name="name"/> or the value says secret.</summary>
-    internal static SnapshotItem Item(ISecretRedactor secrets, string category, string kind, string key, string name, string value, string source) =>
+    /// <summary>
+    /// An item whose value is reduced to a fingerprint when <paramref name="name"/> or the value says secret;
+    /// <paramref name="redactedSource"/> must already be redacted.
+    /// </summary>
+    internal static SnapshotItem Item(ISecretRedactor secrets, string category, string kind, string key, string name, string value, string redactedSource) =>
         secrets.IsSecret(name, value)
-            ? new SnapshotItem(category, kind, key, null, secrets.Redact(source), secrets.Fingerprint(value))
-            : new SnapshotItem(category, kind, key, value, secrets.Redact(source));
+            ? new SnapshotItem(category, kind, key, null, redactedSource, secrets.Fingerprint(value))
+            : new SnapshotItem(category, kind, key, value, redactedSource);
 
     private static List<KeyValuePair<string, string>> Read(string root, string relative, List<string> activeProfiles)
     {
