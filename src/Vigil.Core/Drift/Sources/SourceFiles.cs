@@ -168,15 +168,26 @@ public static class SourceFiles
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            if (stream.Length > maxBytes)
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+            if (stream.CanSeek && stream.Length > maxBytes)
             {
                 throw new SourceReadException($"file is larger than {Size(maxBytes)}");
             }
 
-            var buffer = new byte[stream.Length];
-            stream.ReadExactly(buffer);
-            return buffer;
+            // Read to the end rather than trusting the length: /proc and /sys files say 0 (or 4096) whatever they hold.
+            using var content = new MemoryStream();
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                content.Write(buffer, 0, read);
+                if (content.Length > maxBytes)
+                {
+                    throw new SourceReadException($"file is larger than {Size(maxBytes)}");
+                }
+            }
+
+            return content.ToArray();
         }
         catch (Exception e) when (e is not SourceReadException)
         {

@@ -31,6 +31,28 @@ public sealed class SourceFilesTests
     }
 
     [Fact]
+    public void ReadText_ProcFilesThatReportNoLength_AreReadToTheEnd()
+    {
+        // /proc files say their length is 0; this host's kernel release is never empty.
+        Assert.True(new FileInfo("/proc/sys/kernel/osrelease").Length is 0 or 4096);
+
+        var release = SourceFiles.ReadText("/", "proc/sys/kernel/osrelease", 4096);
+
+        Assert.Equal(File.ReadAllText("/proc/sys/kernel/osrelease"), release);
+        Assert.NotEmpty(release.Trim());
+    }
+
+    [Fact]
+    public void ReadText_OverTheLimit_SaysHowLarge()
+    {
+        using var tree = new PlantedTree().Write("big.txt", new string('x', 2048));
+
+        var e = Assert.Throws<SourceReadException>(() => SourceFiles.ReadText(tree.Root, "big.txt", 1024));
+
+        Assert.Equal("file is larger than 1 KiB", e.Reason);
+    }
+
+    [Fact]
     public void Walk_IsBoundedAndSkipsGeneratedFolders()
     {
         using var tree = new PlantedTree();
