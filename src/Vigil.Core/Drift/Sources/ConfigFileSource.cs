@@ -78,6 +78,7 @@ public sealed partial class ConfigFileSource : ISnapshotSource
         }
 
         var dotnetEnvironments = Candidates(Variable(context, "ASPNETCORE_ENVIRONMENT") ?? Variable(context, "DOTNET_ENVIRONMENT"), context.EnvironmentName);
+        var springVariableSet = Variable(context, "SPRING_PROFILES_ACTIVE") is not null;
         var springProfiles = Variable(context, "SPRING_PROFILES_ACTIVE") is { } active
             ? active.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => new[] { p }).ToList()
             : [Candidates(null, context.EnvironmentName)];
@@ -101,7 +102,14 @@ public sealed partial class ConfigFileSource : ISnapshotSource
             }
             else if (group.Family == Family.Spring)
             {
-                foreach (var profile in springProfiles)
+                var profiles = springProfiles;
+                if (!springVariableSet && group.BaseFile is not null && ActiveProfilesIn(context.Root, group.BaseFile) is { Count: > 0 } fromFile)
+                {
+                    // Without SPRING_PROFILES_ACTIVE, Spring takes spring.profiles.active from the base file itself.
+                    profiles = fromFile.Select(p => new[] { p }).ToList();
+                }
+
+                foreach (var profile in profiles)
                 {
                     if (Pick(group, profile) is { } overlay)
                     {
@@ -200,6 +208,21 @@ public sealed partial class ConfigFileSource : ISnapshotSource
         }
 
         return ConfigFormats.ParseToml(text);
+    }
+
+    // spring.profiles.active in the base file (its documents without a profile condition); empty when absent or unreadable,
+    // the read error itself is reported when the file is read as a layer.
+    private static List<string> ActiveProfilesIn(string root, string baseFile)
+    {
+        try
+        {
+            var value = Read(root, baseFile, []).LastOrDefault(p => p.Key == "spring.profiles.active").Value;
+            return value is null ? [] : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        }
+        catch (Exception e) when (e is SourceReadException or IOException)
+        {
+            return [];
+        }
     }
 
     // spring.config.activate.on-profile: "prod" or "prod,eu" or "!dev".

@@ -152,7 +152,15 @@ public static class SourceFiles
     /// <summary>Reads a text file under the root (links followed inside the root), refusing files over <paramref name="maxBytes"/>.</summary>
     /// <exception cref="SourceReadException">The file is missing, unreadable or too large.</exception>
     public static string ReadText(string root, string relative, long maxBytes) =>
-        Encoding.UTF8.GetString(ReadBytes(root, relative, maxBytes));
+        Decode(ReadBytes(root, relative, maxBytes));
+
+    /// <summary>UTF-8 text without a leading byte order mark (editors on Windows write one; parsers refuse it).</summary>
+    public static string Decode(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var text = Encoding.UTF8.GetString(bytes);
+        return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+    }
 
     /// <summary>Reads a file under the root, as <see cref="ReadText"/>.</summary>
     /// <exception cref="SourceReadException">The file is missing, unreadable or too large.</exception>
