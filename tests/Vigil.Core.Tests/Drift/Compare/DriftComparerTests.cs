@@ -175,6 +175,22 @@ public sealed class DriftComparerTests
     }
 
     [Fact]
+    public void Compare_OneUnreadableCatalog_HidesOnlyItemsOfItsKind()
+    {
+        var report = Compare(
+            [
+                Item("schema", "table", "public.orders", "table", "$DB (postgresql)"),
+                Item("schema", "index", "public.orders_pkey", "btree (id)", "$DB (postgresql)"),
+            ],
+            [Item("schema", "unreadable", "$DB:indexes", "could not read: permission denied", "$DB (postgresql)")]);
+
+        Assert.Equal(
+            [(DriftChange.Missing, "public.orders", DriftRisk.High), (DriftChange.Unexpected, "$DB:indexes", DriftRisk.Medium)],
+            report.Items.Select(i => (i.Change, i.Key, i.Risk)));
+        Assert.Contains(report.Notes!, n => n.Contains("1 item(s) uat has there are unknown in prod", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Compare_Labels_NameTheSidesInSentences()
     {
         var report = new DriftComparer().Compare(
