@@ -187,6 +187,16 @@ public sealed class DriftComparer
 
         public void Both(SnapshotItem a, SnapshotItem b)
         {
+            if ((a.Kind == DriftItemKinds.Unreadable) != (b.Kind == DriftItemKinds.Unreadable))
+            {
+                // Read on one side, not on the other: the fact is unknown there, not changed.
+                var (unreadable, readable, side, other) = a.Kind == DriftItemKinds.Unreadable ? (a, b, l, r) : (b, a, r, l);
+                Add(DriftChange.Changed, unreadable, Show(a), Show(b), DriftRisk.Medium, Sentence(
+                    $"{side} could not read {a.Key} ({DriftRules.Reason(unreadable.Value)}) while {other} has it: drift in it cannot be ruled out."),
+                    secret: readable.Secret is not null);
+                return;
+            }
+
             if (a.Secret is not null || b.Secret is not null)
             {
                 Secrets(a, b);

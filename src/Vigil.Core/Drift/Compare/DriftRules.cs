@@ -306,8 +306,8 @@ internal static class DriftRules
     private static (DriftRisk, string) Unreadable(DriftChange change, SnapshotItem item, Sides s) => change switch
     {
         // Medium, not low: an unreadable source hides whatever drift it holds, and the report cannot vouch for it.
-        DriftChange.Missing => (DriftRisk.Medium, Sentence($"{s.L} could not read {item.Key} ({Quote(s.LeftValue) ?? "no reason given"}) while {s.R} could: drift in what it holds cannot be ruled out.")),
-        DriftChange.Unexpected => (DriftRisk.Medium, Sentence($"{s.R} could not read {item.Key} ({Quote(s.RightValue) ?? "no reason given"}) while {s.L} could: drift in what it holds cannot be ruled out.")),
+        DriftChange.Missing => (DriftRisk.Medium, Sentence($"{s.L} could not read {item.Key} ({Reason(s.LeftValue)}) while {s.R} could: drift in what it holds cannot be ruled out.")),
+        DriftChange.Unexpected => (DriftRisk.Medium, Sentence($"{s.R} could not read {item.Key} ({Reason(s.RightValue)}) while {s.L} could: drift in what it holds cannot be ruled out.")),
         _ => (DriftRisk.Low, Sentence($"Neither side could read {item.Key}, for different reasons ({s.Values()}).")),
     };
 
@@ -324,6 +324,14 @@ internal static class DriftRules
         DriftChange.Unexpected => $"set only in {s.R}",
         _ => s.Values(),
     };
+
+    /// <summary>The reason of an unreadable item's value (<c>could not read: REASON</c>), clipped for a sentence.</summary>
+    internal static string Reason(string? value)
+    {
+        const string prefix = "could not read: ";
+        var reason = value is null ? "no reason given" : value.StartsWith(prefix, StringComparison.Ordinal) ? value[prefix.Length..] : value;
+        return reason.Length <= 200 && !reason.Any(char.IsControl) ? reason : "see its value";
+    }
 
     /// <summary>The value of an endpoint that was recorded without probing it.</summary>
     private const string NotProbed = "not probed";

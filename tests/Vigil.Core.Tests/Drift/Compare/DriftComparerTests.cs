@@ -191,6 +191,17 @@ public sealed class DriftComparerTests
     }
 
     [Fact]
+    public void Compare_FactUnreadableOnOneSide_IsMediumAndSaysItCannotBeRuledOut()
+    {
+        var item = Assert.Single(Compare(
+            [Item("runtime", "crypto", "java:17:cacerts", "140", "cacerts")],
+            [Item("runtime", "unreadable", "java:17:cacerts", "could not read: the JKS header is damaged", "java:17:cacerts")]).Items);
+
+        Assert.Equal((DriftChange.Changed, DriftItemKinds.Unreadable, DriftRisk.Medium), (item.Change, item.Kind, item.Risk));
+        Assert.Equal("Prod could not read java:17:cacerts (the JKS header is damaged) while uat has it: drift in it cannot be ruled out.", item.Why);
+    }
+
+    [Fact]
     public void Compare_Labels_NameTheSidesInSentences()
     {
         var report = new DriftComparer().Compare(
