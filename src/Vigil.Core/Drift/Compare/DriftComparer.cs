@@ -51,7 +51,7 @@ public sealed class DriftComparer
             {
                 run.Both(a, b);
             }
-            else if (a.Source is { } source && rightUnreadable.Contains((a.Category, source)))
+            else if (a.Source is { } source && Covers(rightUnreadable, a))
             {
                 run.Unknown(rightSide: true, a.Category, source);
             }
@@ -68,7 +68,7 @@ public sealed class DriftComparer
                 continue;
             }
 
-            if (b.Source is { } source && leftUnreadable.Contains((b.Category, source)))
+            if (b.Source is { } source && Covers(leftUnreadable, b))
             {
                 run.Unknown(rightSide: false, b.Category, source);
             }
@@ -116,19 +116,51 @@ public sealed class DriftComparer
         return index;
     }
 
-    private static HashSet<(string Category, string Source)> UnreadableSources(IEnumerable<SnapshotItem> items)
+    /// <summary>
+    /// Per (category, source), the kinds a side could not read there: null for all of them, or the kinds named by the
+    /// unreadable item's last key part (<c>$DB:indexes</c> covers only indexes, so one unreadable catalog never hides a
+    /// missing table).
+    /// </summary>
+    private static Dictionary<(string Category, string Source), HashSet<string>?> UnreadableSources(IEnumerable<SnapshotItem> items)
     {
-        var sources = new HashSet<(string, string)>();
+        var sources = new Dictionary<(string, string), HashSet<string>?>();
         foreach (var item in items)
         {
-            if (item.Kind == DriftItemKinds.Unreadable && item.Source is { } source)
+            if (item.Kind != DriftItemKinds.Unreadable || item.Source is not { } source)
             {
-                sources.Add((item.Category, source));
+                continue;
+            }
+
+            var colon = item.Key.LastIndexOf(':');
+            var kind = colon >= 0 ? PartKinds.GetValueOrDefault(item.Key[(colon + 1)..]) : null;
+            if (kind is null)
+            {
+                sources[(item.Category, source)] = null;
+            }
+            else if (!sources.TryGetValue((item.Category, source), out var kinds))
+            {
+                sources[(item.Category, source)] = [kind];
+            }
+            else
+            {
+                kinds?.Add(kind);
             }
         }
 
         return sources;
     }
+
+    private static bool Covers(Dictionary<(string Category, string Source), HashSet<string>?> unreadable, SnapshotItem item) =>
+        unreadable.TryGetValue((item.Category, item.Source!), out var kinds) && (kinds is null || kinds.Contains(item.Kind));
+
+    /// <summary>The parts of a source a collector may fail to read on their own, by the kind of item they hold.</summary>
+    private static readonly Dictionary<string, string> PartKinds = new(StringComparer.Ordinal)
+    {
+        ["tables"] = DriftItemKinds.Table, ["columns"] = DriftItemKinds.Column, ["indexes"] = DriftItemKinds.Index,
+        ["constraints"] = DriftItemKinds.Constraint, ["views"] = DriftItemKinds.View, ["sequences"] = DriftItemKinds.Sequence,
+        ["enums"] = DriftItemKinds.EnumType, ["extensions"] = DriftItemKinds.Extension, ["triggers"] = DriftItemKinds.Trigger,
+        ["functions"] = DriftItemKinds.Function, ["migrations"] = DriftItemKinds.AppliedMigration,
+    };
 
     /// <summary>How a side shows in Left and Right: its value, or <c>secret (sha 1a2b3c4d…)</c> / <c>secret</c>.</summary>
     internal static string? Show(SnapshotItem? item) => item switch
@@ -155,6 +187,16 @@ public sealed class DriftComparer
 
         public void Both(SnapshotItem a, SnapshotItem b)
         {
+            if ((a.Kind == DriftItemKinds.Unreadable) != (b.Kind == DriftItemKinds.Unreadable))
+            {
+                // Read on one side, not on the other: the fact is unknown there, not changed.
+                var (unreadable, readable, side, other) = a.Kind == DriftItemKinds.Unreadable ? (a, b, l, r) : (b, a, r, l);
+                Add(DriftChange.Changed, unreadable, Show(a), Show(b), DriftRisk.Medium, Sentence(
+                    $"{side} could not read {a.Key} ({DriftRules.Reason(unreadable.Value)}) while {other} has it: drift in it cannot be ruled out."),
+                    secret: readable.Secret is not null);
+                return;
+            }
+
             if (a.Secret is not null || b.Secret is not null)
             {
                 Secrets(a, b);

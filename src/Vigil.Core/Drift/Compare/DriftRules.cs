@@ -105,7 +105,7 @@ internal static class DriftRules
         }
 
         var legacyJava = item.Key.Contains("java", StringComparison.OrdinalIgnoreCase);
-        return LooseVersion.Distance(s.LeftValue, s.RightValue, legacyJava) switch
+        return LooseVersion.DistanceOfLists(s.LeftValue, s.RightValue, legacyJava) switch
         {
             VersionDistance.Major => (DriftRisk.High,
                 Sentence($"{name} is {s.Values()}: another major version changes defaults (TLS, garbage collection, removed APIs) that {s.L} never tested.")),
@@ -210,7 +210,7 @@ internal static class DriftRules
                 return (DriftRisk.Low, Sentence($"The package {item.Key} is resolved only in {s.R}: a different dependency graph was built there."));
         }
 
-        return LooseVersion.Distance(s.LeftValue, s.RightValue) switch
+        return LooseVersion.DistanceOfLists(s.LeftValue, s.RightValue) switch
         {
             VersionDistance.Major => (DriftRisk.High,
                 Sentence($"The package {item.Key} is {s.Values()}: another major version may remove or change the APIs the service calls (MissingMethodException, NoSuchMethodError, TypeError).")),
@@ -281,8 +281,18 @@ internal static class DriftRules
         var rightDown = IsUnreachable(s.RightValue);
         if (change != DriftChange.Missing && rightDown && !IsUnreachable(s.LeftValue))
         {
-            var from = s.LeftValue is null ? string.Empty : $" but reachable from {s.L}";
+            var from = s.LeftValue switch
+            {
+                null => $" (and not named in {Possessive(s.L)} configuration)",
+                "reachable" => $" but reachable from {s.L}",
+                _ => $" ({s.L}: {Quote(s.LeftValue) ?? "another result"})",
+            };
             return (DriftRisk.High, Sentence($"The endpoint {item.Key} is unreachable from {s.R} ({Quote(s.RightValue) ?? "probe failed"}){from}: calls to it fail in {s.R}."));
+        }
+
+        if (change == DriftChange.Changed && (s.LeftValue == NotProbed || s.RightValue == NotProbed))
+        {
+            return (DriftRisk.Low, Sentence($"The endpoint {item.Key} was probed in only one environment ({s.Values()}): nothing to compare."));
         }
 
         return change switch
@@ -296,8 +306,8 @@ internal static class DriftRules
     private static (DriftRisk, string) Unreadable(DriftChange change, SnapshotItem item, Sides s) => change switch
     {
         // Medium, not low: an unreadable source hides whatever drift it holds, and the report cannot vouch for it.
-        DriftChange.Missing => (DriftRisk.Medium, Sentence($"{s.L} could not read {item.Key} ({Quote(s.LeftValue) ?? "no reason given"}) while {s.R} could: drift in what it holds cannot be ruled out.")),
-        DriftChange.Unexpected => (DriftRisk.Medium, Sentence($"{s.R} could not read {item.Key} ({Quote(s.RightValue) ?? "no reason given"}) while {s.L} could: drift in what it holds cannot be ruled out.")),
+        DriftChange.Missing => (DriftRisk.Medium, Sentence($"{s.L} could not read {item.Key} ({Reason(s.LeftValue)}) while {s.R} could: drift in what it holds cannot be ruled out.")),
+        DriftChange.Unexpected => (DriftRisk.Medium, Sentence($"{s.R} could not read {item.Key} ({Reason(s.RightValue)}) while {s.L} could: drift in what it holds cannot be ruled out.")),
         _ => (DriftRisk.Low, Sentence($"Neither side could read {item.Key}, for different reasons ({s.Values()}).")),
     };
 
@@ -315,15 +325,29 @@ internal static class DriftRules
         _ => s.Values(),
     };
 
-    /// <summary>True for a probe result that says the endpoint could not be used.</summary>
+    /// <summary>The reason of an unreadable item's value (<c>could not read: REASON</c>), clipped for a sentence.</summary>
+    internal static string Reason(string? value)
+    {
+        const string prefix = "could not read: ";
+        var reason = value is null ? "no reason given" : value.StartsWith(prefix, StringComparison.Ordinal) ? value[prefix.Length..] : value;
+        return reason.Length <= 200 && !reason.Any(char.IsControl) ? reason : "see its value";
+    }
+
+    /// <summary>The value of an endpoint that was recorded without probing it.</summary>
+    private const string NotProbed = "not probed";
+
+    /// <summary>
+    /// True for a probe result that says the endpoint could not be used: <c>unreachable: …</c>, <c>unresolvable: …</c>,
+    /// <c>tls invalid: …</c>, <c>tls failed: …</c>, and the like from other collectors.
+    /// </summary>
     internal static bool IsUnreachable(string? value)
     {
-        if (value is null)
+        if (value is null || value == NotProbed || value == "reachable")
         {
             return false;
         }
 
-        string[] words = ["unreachable", "could not", "cannot", "failed", "refused", "timed out", "timeout", "not resolve", "nxdomain", "invalid", "expired", "error"];
+        string[] words = ["unreachable", "unresolvable", "could not", "cannot", "failed", "refused", "timed out", "timeout", "not resolve", "nxdomain", "invalid", "expired", "error"];
         foreach (var word in words)
         {
             if (value.Contains(word, StringComparison.OrdinalIgnoreCase))
@@ -335,14 +359,22 @@ internal static class DriftRules
         return false;
     }
 
-    private static string RuntimeName(string key) => key.ToLowerInvariant() switch
+    /// <summary>A runtime's name for people: <c>java</c> → Java, <c>dotnet:Microsoft.AspNetCore.App</c> → .NET (Microsoft.AspNetCore.App).</summary>
+    private static string RuntimeName(string key)
     {
-        "java" or "jvm" or "jdk" or "jre" => "Java",
-        "dotnet" or ".net" or "netcore" => ".NET",
-        "node" or "nodejs" or "node.js" => "Node.js",
-        "python" or "python3" => "Python",
-        _ => key,
-    };
+        var colon = key.IndexOf(':', StringComparison.Ordinal);
+        var (head, detail) = colon > 0 ? (key[..colon], key[(colon + 1)..]) : (key, null);
+        var name = head.ToLowerInvariant() switch
+        {
+            "java" or "jvm" or "jdk" or "jre" => "Java",
+            "dotnet" or ".net" or "netcore" => ".NET",
+            "node" or "nodejs" or "node.js" => "Node.js",
+            "python" or "python3" => "Python",
+            "openssl" => "OpenSSL",
+            _ => head,
+        };
+        return detail is null ? name : $"{name} ({detail})";
+    }
 
     private static string LimitName(SnapshotItem item)
     {
@@ -358,11 +390,19 @@ internal static class DriftRules
 
     private static bool Has(string text, string word) => text.Contains(word, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The last segment of a dotted key (<c>openssl.MinProtocol</c> → <c>MinProtocol</c>).</summary>
+    /// <summary>
+    /// The setting's own name within a key: after the last ':' (<c>java:17:jdk.tls.disabledAlgorithms</c> →
+    /// <c>jdk.tls.disabledAlgorithms</c>, <c>openssl:MinProtocol</c> → <c>MinProtocol</c>), or after <c>openssl.</c>.
+    /// </summary>
     private static string Tail(string key)
     {
-        var dot = key.IndexOf('.', StringComparison.Ordinal);
-        return dot > 0 && dot < key.Length - 1 && key.StartsWith("openssl", StringComparison.OrdinalIgnoreCase) ? key[(dot + 1)..] : key;
+        var colon = key.LastIndexOf(':');
+        if (colon >= 0 && colon < key.Length - 1)
+        {
+            return key[(colon + 1)..];
+        }
+
+        return key.StartsWith("openssl.", StringComparison.OrdinalIgnoreCase) && key.Length > 8 ? key[8..] : key;
     }
 
     private static string Possessive(string name) => name.EndsWith('s') ? name + "'" : name + "'s";

@@ -86,6 +86,45 @@ internal readonly record struct LooseVersion(long Major, long Minor, long Patch,
         return true;
     }
 
+    /// <summary>
+    /// How far apart two lists of versions are (<c>17.0.9, 21.0.1</c>: several installed, or one package resolved at
+    /// several versions): another set of majors is <see cref="VersionDistance.Major"/>, else another set of
+    /// major.minor is <see cref="VersionDistance.Minor"/>, else <see cref="VersionDistance.Patch"/> (or
+    /// <see cref="VersionDistance.Same"/>). A single version on each side is <see cref="Distance"/>.
+    /// </summary>
+    public static VersionDistance DistanceOfLists(string? left, string? right, bool legacyJava = false)
+    {
+        if (left is null || right is null || (!left.Contains(',', StringComparison.Ordinal) && !right.Contains(',', StringComparison.Ordinal)))
+        {
+            return Distance(left, right, legacyJava);
+        }
+
+        var a = new List<LooseVersion>();
+        var b = new List<LooseVersion>();
+        foreach (var (text, list) in new[] { (left, a), (right, b) })
+        {
+            foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!TryParse(part, out var version, legacyJava))
+                {
+                    return VersionDistance.Unknown;
+                }
+
+                list.Add(version);
+            }
+        }
+
+        if (a.Count == 0 || b.Count == 0)
+        {
+            return VersionDistance.Unknown;
+        }
+
+        return !a.Select(v => v.Major).ToHashSet().SetEquals(b.Select(v => v.Major)) ? VersionDistance.Major
+            : !a.Select(v => (v.Major, v.Minor)).ToHashSet().SetEquals(b.Select(v => (v.Major, v.Minor))) ? VersionDistance.Minor
+            : !a.ToHashSet().SetEquals(b) ? VersionDistance.Patch
+            : VersionDistance.Same;
+    }
+
     /// <summary>How far apart the versions in two texts are.</summary>
     public static VersionDistance Distance(string? left, string? right, bool legacyJava = false)
     {

@@ -61,7 +61,8 @@ public sealed partial class EndpointSource : ISnapshotSource
     public static IReadOnlyList<(string Scheme, string Host, int Port)> Find(string value)
     {
         var found = new List<(string, string, int)>();
-        if (string.IsNullOrWhiteSpace(value) || value.Length > 8192)
+        // Every form below needs a ':' or an '='; most values have neither and stop here.
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 8192 || value.AsSpan().IndexOfAny(':', '=') < 0)
         {
             return found;
         }

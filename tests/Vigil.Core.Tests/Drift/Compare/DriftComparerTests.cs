@@ -175,6 +175,33 @@ public sealed class DriftComparerTests
     }
 
     [Fact]
+    public void Compare_OneUnreadableCatalog_HidesOnlyItemsOfItsKind()
+    {
+        var report = Compare(
+            [
+                Item("schema", "table", "public.orders", "table", "$DB (postgresql)"),
+                Item("schema", "index", "public.orders_pkey", "btree (id)", "$DB (postgresql)"),
+            ],
+            [Item("schema", "unreadable", "$DB:indexes", "could not read: permission denied", "$DB (postgresql)")]);
+
+        Assert.Equal(
+            [(DriftChange.Missing, "public.orders", DriftRisk.High), (DriftChange.Unexpected, "$DB:indexes", DriftRisk.Medium)],
+            report.Items.Select(i => (i.Change, i.Key, i.Risk)));
+        Assert.Contains(report.Notes!, n => n.Contains("1 item(s) uat has there are unknown in prod", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Compare_FactUnreadableOnOneSide_IsMediumAndSaysItCannotBeRuledOut()
+    {
+        var item = Assert.Single(Compare(
+            [Item("runtime", "crypto", "java:17:cacerts", "140", "cacerts")],
+            [Item("runtime", "unreadable", "java:17:cacerts", "could not read: the JKS header is damaged", "java:17:cacerts")]).Items);
+
+        Assert.Equal((DriftChange.Changed, DriftItemKinds.Unreadable, DriftRisk.Medium), (item.Change, item.Kind, item.Risk));
+        Assert.Equal("Prod could not read java:17:cacerts (the JKS header is damaged) while uat has it: drift in it cannot be ruled out.", item.Why);
+    }
+
+    [Fact]
     public void Compare_Labels_NameTheSidesInSentences()
     {
         var report = new DriftComparer().Compare(

@@ -32,6 +32,16 @@ public sealed class DriftRulesTests
     [InlineData("runtime", "crypto", "openssl.MinProtocol", null, "TLSv1.3", DriftRisk.High)]
     [InlineData("dependency", "package", "nuget:Newtonsoft.Json", "12.0.3", "13.0.1", DriftRisk.High)]
     [InlineData("endpoint", "endpoint", "https://orders.example.com", "reachable", "unreachable: connection refused", DriftRisk.High)]
+    // High, with the collectors' own key formats.
+    [InlineData("runtime", "crypto", "java:17:cacerts", "140", "0", DriftRisk.High)]
+    [InlineData("runtime", "crypto", "openssl:MinProtocol", "TLSv1.2", "TLSv1.3", DriftRisk.High)]
+    [InlineData("runtime", "crypto", "openssl:SecurityLevel", "1", "2", DriftRisk.High)]
+    [InlineData("runtime", "crypto", "java:17:jdk.tls.disabledAlgorithms", "SSLv3", "SSLv3, TLSv1.1", DriftRisk.High)]
+    [InlineData("runtime", "runtime", "dotnet:Microsoft.NETCore.App", "8.0.11", "8.0.11, 9.0.0", DriftRisk.High)]
+    [InlineData("runtime", "runtime", "java", "17.0.9, 21.0.1", "17.0.9", DriftRisk.High)]
+    [InlineData("dependency", "package", "npm:lodash", "4.17.21", "3.10.1, 4.17.21", DriftRisk.High)]
+    [InlineData("endpoint", "endpoint", "https://pay.example.com:443", "reachable", "unresolvable: no addresses", DriftRisk.High)]
+    [InlineData("endpoint", "endpoint", "https://pay.example.com:443", "not probed", "tls invalid: expired", DriftRisk.High)]
     // Medium.
     [InlineData("schema", "index", "public.orders_customer_idx", "btree (customer_id)", null, DriftRisk.Medium)]
     [InlineData("schema", "constraint", "public.orders.orders_total_check", "CHECK (total >= 0)", null, DriftRisk.Medium)]
@@ -47,7 +57,11 @@ public sealed class DriftRulesTests
     [InlineData("resource", "limit", "deployment/orders/cpu", "1", "500m", DriftRisk.Medium)]
     [InlineData("runtime", "limit", "cpu.max", "max 100000", "50000 100000", DriftRisk.Medium)]
     [InlineData("runtime", "unreadable", "config appsettings.json", null, "could not read: malformed JSON", DriftRisk.Medium)]
+    [InlineData("runtime", "runtime", "dotnet:Microsoft.AspNetCore.App", "8.0.1, 9.0.0", "8.0.1, 9.1.0", DriftRisk.Medium)]
+    [InlineData("endpoint", "endpoint", "https://pay.example.com:443", "tls invalid: expired", "reachable", DriftRisk.Medium)]
     // Low.
+    [InlineData("endpoint", "endpoint", "https://pay.example.com:443", "not probed", "reachable", DriftRisk.Low)]
+    [InlineData("runtime", "runtime", "java", "17.0.9, 21.0.1", "17.0.10, 21.0.1", DriftRisk.Low)]
     [InlineData("schema", "table", "public.audit", null, "table", DriftRisk.Low)]
     [InlineData("config", "key", "appsettings:Extra", null, "1", DriftRisk.Low)]
     [InlineData("dependency", "package", "nuget:Serilog", "3.1.0", "3.1.1", DriftRisk.Low)]
@@ -66,7 +80,7 @@ public sealed class DriftRulesTests
         Assert.Equal(risk, item.Risk);
         Assert.False(string.IsNullOrWhiteSpace(item.Why));
         Assert.EndsWith(".", item.Why, StringComparison.Ordinal);
-        Assert.True(char.IsUpper(item.Why[0]), item.Why);
+        Assert.False(char.IsLower(item.Why[0]), item.Why);
     }
 
     [Fact]
@@ -78,6 +92,15 @@ public sealed class DriftRulesTests
         Assert.Equal(
             "Prod's Java truststore (cacerts) has 0 entries where uat has 140: every TLS call from the JVM fails with InvalidAlgorithmParameterException (trustAnchors parameter must be non-empty).",
             item.Why);
+    }
+
+    [Fact]
+    public void Compare_CollectorKeys_NameTheSettingAndRuntime()
+    {
+        Assert.StartsWith("Java's jdk.tls.disabledAlgorithms is", One("runtime", "crypto", "java:17:jdk.tls.disabledAlgorithms", "SSLv3", "TLSv1").Why, StringComparison.Ordinal);
+        Assert.StartsWith("OpenSSL's MinProtocol is", One("runtime", "crypto", "openssl:MinProtocol", "TLSv1.2", "TLSv1.3").Why, StringComparison.Ordinal);
+        Assert.StartsWith("Prod's Java truststore (cacerts) has 0 entries where uat has 140", One("runtime", "crypto", "java:17:cacerts", "140", "0").Why, StringComparison.Ordinal);
+        Assert.StartsWith(".NET (Microsoft.NETCore.App) is", One("runtime", "runtime", "dotnet:Microsoft.NETCore.App", "8.0.1", "9.0.0").Why, StringComparison.Ordinal);
     }
 
     [Fact]
