@@ -159,6 +159,7 @@ public sealed class DriftApiTests(DriftServerFixture fixture) : IClassFixture<Dr
         var tooEarly = await client.GetAsync("/api/v1/drift/compare?left=only-svc@2001-01-01&right=only-svc&service=orders");
         var badTime = await client.GetAsync("/api/v1/drift/compare?left=only-svc@yesterday&right=only-svc");
         var missingRight = await client.GetAsync("/api/v1/drift/compare?left=only-svc");
+        var badList = await client.GetAsync("/api/v1/drift/snapshots?environment=a%40b&limit=0");
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Contains("no snapshot of nowhere", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -169,6 +170,8 @@ public sealed class DriftApiTests(DriftServerFixture fixture) : IClassFixture<Dr
         Assert.Equal(HttpStatusCode.BadRequest, badTime.StatusCode);
         Assert.Contains("'yesterday' after '@' is not a date", await badTime.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, missingRight.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badList.StatusCode);
+        Assert.Contains("'a@b' is not an environment name", await badList.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
