@@ -78,14 +78,14 @@ internal static class DriftSnapshotCommand
             var manifestFiles = parseResult.GetValue(manifests) ?? [];
             var outFile = parseResult.GetValue(output);
 
-            if (!ValidName(environmentName))
+            if (!ValidName(environmentName, 63))
             {
-                return await UsageAsync(context, $"'{Display.Safe(environmentName)}' is not an environment name for --environment: use letters, digits, '.', '_' or '-'.");
+                return await UsageAsync(context, $"'{Display.Safe(environmentName)}' is not an environment name for --environment: 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit.");
             }
 
-            if (serviceName is not null && !ValidName(serviceName))
+            if (serviceName is not null && !ValidName(serviceName, 200))
             {
-                return await UsageAsync(context, $"'{Display.Safe(serviceName)}' is not a service name for --service: use letters, digits, '.', '_' or '-'.");
+                return await UsageAsync(context, $"'{Display.Safe(serviceName)}' is not a service name for --service: 1 to 200 letters, digits, '.', '_' or '-', starting with a letter or digit.");
             }
 
             if (!Directory.Exists(rootPath))
@@ -221,8 +221,9 @@ internal static class DriftSnapshotCommand
         table.WriteTo(context.Out);
     }
 
-    private static bool ValidName(string name) =>
-        name.Length is > 0 and <= 128 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+    private static bool ValidName(string name, int maxLength) =>
+        name.Length > 0 && name.Length <= maxLength && char.IsAsciiLetterOrDigit(name[0]) &&
+        name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     private static async Task<int> UsageAsync(CliContext context, string message)
     {
