@@ -6,6 +6,7 @@ using Vigil.Client;
 using Vigil.Client.Contracts;
 using Vigil.Core.Drift;
 using Vigil.Core.Drift.Secrets;
+using Vigil.Storage.Drift;
 
 namespace Vigil.Cli.Drift;
 
@@ -129,7 +130,16 @@ internal static class DriftSnapshotCommand
                 return await UsageAsync(context, "--secret-pattern " + e.Message.Split(" (Parameter", 2)[0]);
             }
 
-            var variables = context.Environment.ListVariables?.Invoke() ?? new Dictionary<string, string>();
+            var variables = new Dictionary<string, string>(context.Environment.ListVariables?.Invoke() ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+            foreach (var variable in databaseVariables)
+            {
+                // The database sources read the connection string from the snapshot's variables.
+                if (!variables.ContainsKey(variable) && context.Environment.GetVariable(variable) is { } connection)
+                {
+                    variables[variable] = connection;
+                }
+            }
+
             var snapshotContext = new SnapshotContext(
                 Path.GetFullPath(rootPath), environmentName, variables, databaseVariables, manifestFiles.Select(Path.GetFullPath).ToList(),
                 parseResult.GetValue(probe), redactor);
@@ -173,10 +183,9 @@ internal static class DriftSnapshotCommand
         snapshot.Items.Select(i => new SnapshotItemDto(
             i.Category, i.Kind, i.Key, i.Secret is null ? i.Value : null, i.Source, i.Secret is not null, i.Secret?.Hmac)).ToList());
 
-    // The schema sources of the drift-schema branch are wired here once merged; until then --db-env records an item per
-    // variable saying the schema could not be read, so the request is visible rather than silently dropped.
+    // One source covers every --db-env variable, choosing PostgreSQL or SQLite by the value's shape.
     private static IEnumerable<ISnapshotSource> DatabaseSources(IReadOnlyList<string> variables) =>
-        variables.Select(v => (ISnapshotSource)new PendingDatabaseSource(v));
+        variables.Count == 0 ? [] : [new DatabaseSchemaSource()];
 
     private static void WriteSummary(CliContext context, ParseResult parseResult, DriftSnapshotDto dto, DriftSnapshotSummaryDto? stored, string? file, bool keyed)
     {
@@ -220,17 +229,5 @@ internal static class DriftSnapshotCommand
         await context.Error.WriteLineAsync("error: " + message);
         await context.Error.WriteLineAsync("Run 'vigil drift snapshot --help' for usage.");
         return ExitCodes.Usage;
-    }
-
-    /// <summary>Stands in for a database schema source until the drift-schema sources are wired.</summary>
-    private sealed class PendingDatabaseSource(string variable) : ISnapshotSource
-    {
-        public string Name => DriftCategories.Schema;
-
-        public Task CollectAsync(SnapshotContext context, ICollection<SnapshotItem> items, CancellationToken cancellationToken)
-        {
-            items.Add(new SnapshotItem(DriftCategories.Schema, DriftItemKinds.Unreadable, "$" + variable, "could not read: database schema sources are not available in this build", "$" + variable));
-            return Task.CompletedTask;
-        }
     }
 }

@@ -88,8 +88,9 @@ public sealed class SnapshotCollector
                 "vigil"));
         }
 
+        var redacted = new Dictionary<string, string>(StringComparer.Ordinal);
         var clean = items.List
-            .Select(item => Clean(item, context.Secrets))
+            .Select(item => Clean(item, context.Secrets, redacted))
             .Distinct()
             .OrderBy(i => i.Category, StringComparer.Ordinal)
             .ThenBy(i => i.Key, StringComparer.Ordinal)
@@ -106,14 +107,21 @@ public sealed class SnapshotCollector
         DriftCategories.Environment or DriftCategories.Config or DriftCategories.Runtime or DriftCategories.Dependency or
             DriftCategories.Schema or DriftCategories.Migration or DriftCategories.Resource or DriftCategories.Endpoint => sourceName,
         _ when sourceName.Contains("postgres", StringComparison.OrdinalIgnoreCase) || sourceName.Contains("sqlite", StringComparison.OrdinalIgnoreCase) ||
-               sourceName.Contains("schema", StringComparison.OrdinalIgnoreCase) || sourceName.Contains("db", StringComparison.OrdinalIgnoreCase) => DriftCategories.Schema,
+               sourceName.Contains("schema", StringComparison.OrdinalIgnoreCase) || sourceName.Contains("database", StringComparison.OrdinalIgnoreCase) => DriftCategories.Schema,
         _ => DriftCategories.Runtime,
     };
 
     // A secret never carries a value; every source and every unreadable reason is redacted once more, whatever the source did.
-    private static SnapshotItem Clean(SnapshotItem item, ISecretRedactor secrets)
+    private static SnapshotItem Clean(SnapshotItem item, ISecretRedactor secrets, Dictionary<string, string> redacted)
     {
-        var source = item.Source is null ? null : secrets.Redact(item.Source);
+        string? source = null;
+        if (item.Source is not null && !redacted.TryGetValue(item.Source, out source))
+        {
+            // Items share few sources; the cache is bounded by the item limit.
+            source = secrets.Redact(item.Source);
+            redacted[item.Source] = source;
+        }
+
         if (item.Secret is not null)
         {
             return item with { Value = null, Source = source };

@@ -180,6 +180,7 @@ public sealed class SqliteSchemaSourceTests : IDisposable
     /// <summary>Creates a SQLite file with <paramref name="sql"/> applied.</summary>
     internal static async Task CreateAsync(string file, string sql)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();

@@ -172,13 +172,14 @@ public sealed partial class SecretRedactor : ISecretRedactor
         }
 
         var text = value.Length > MaxJudgedLength ? value[..MaxJudgedLength] : value;
-        return PemBlock().IsMatch(text) ||
-            Jwt().IsMatch(text) ||
-            ConnectionStringPassword().IsMatch(text) ||
-            UrlPassword().IsMatch(text) ||
-            BearerToken().IsMatch(text) ||
-            SecretAssignment().IsMatch(text) ||
-            CandidateTokens(text).Any(IsHighEntropy);
+        var hints = Hints.Of(text);
+        return (hints.Pem && PemBlock().IsMatch(text)) ||
+            (hints.Jwt && Jwt().IsMatch(text)) ||
+            (hints.Assignment && ConnectionStringPassword().IsMatch(text)) ||
+            (hints.Url && UrlPassword().IsMatch(text)) ||
+            (hints.Scheme && BearerToken().IsMatch(text)) ||
+            (hints.Assignment && hints.SecretWord && SecretAssignment().IsMatch(text)) ||
+            (text.Length >= MinEntropyLength && CandidateTokens(text).Any(IsHighEntropy));
     }
 
     /// <inheritdoc />
@@ -201,14 +202,39 @@ public sealed partial class SecretRedactor : ISecretRedactor
             return text ?? "";
         }
 
-        var result = PemBlock().Replace(text, Mask);
-        result = Jwt().Replace(result, Mask);
-        result = UrlPassword().Replace(result, m => m.Groups["head"].Value + Mask + "@");
-        result = ConnectionStringPassword().Replace(result, m => m.Groups["name"].Value + "=" + Mask);
-        result = BearerToken().Replace(result, m => m.Groups["scheme"].Value + " " + Mask);
-        result = SecretAssignment().Replace(result, m => m.Groups["name"].Value + m.Groups["sep"].Value + Mask);
-        result = CandidateToken().Replace(result, m => IsHighEntropy(m.Value) ? Mask : m.Value);
-        return result;
+        // Each pattern runs only when a cheap scan finds what it needs: sources and reasons are redacted once per item.
+        var hints = Hints.Of(text);
+        var result = text;
+        if (hints.Pem)
+        {
+            result = PemBlock().Replace(result, Mask);
+        }
+
+        if (hints.Jwt)
+        {
+            result = Jwt().Replace(result, Mask);
+        }
+
+        if (hints.Url)
+        {
+            result = UrlPassword().Replace(result, m => m.Groups["head"].Value + Mask + "@");
+        }
+
+        if (hints.Assignment)
+        {
+            result = ConnectionStringPassword().Replace(result, m => m.Groups["name"].Value + "=" + Mask);
+            if (hints.SecretWord)
+            {
+                result = SecretAssignment().Replace(result, m => m.Groups["name"].Value + m.Groups["sep"].Value + Mask);
+            }
+        }
+
+        if (hints.Scheme)
+        {
+            result = BearerToken().Replace(result, m => m.Groups["scheme"].Value + " " + Mask);
+        }
+
+        return result.Length >= MinEntropyLength ? CandidateToken().Replace(result, m => IsHighEntropy(m.Value) ? Mask : m.Value) : result;
     }
 
     /// <summary>
@@ -316,6 +342,25 @@ public sealed partial class SecretRedactor : ISecretRedactor
                 tokens.Add(current.ToString());
                 current.Clear();
             }
+        }
+    }
+
+    /// <summary>What a text contains that some pattern needs; computed with plain searches, so most texts skip the regexes.</summary>
+    private readonly record struct Hints(bool Pem, bool Jwt, bool Url, bool Assignment, bool Scheme, bool SecretWord)
+    {
+        private static readonly string[] Words = ["password", "passwd", "secret", "token", "apikey", "api_key", "access_key", "credential"];
+
+        public static Hints Of(string text)
+        {
+            var assignment = text.Contains('=', StringComparison.Ordinal) || text.Contains(':', StringComparison.Ordinal);
+            return new Hints(
+                text.Contains("-----BEGIN", StringComparison.Ordinal),
+                text.Contains("eyJ", StringComparison.Ordinal),
+                text.Contains("://", StringComparison.Ordinal) && text.Contains('@', StringComparison.Ordinal),
+                assignment,
+                text.Contains("bearer", StringComparison.OrdinalIgnoreCase) || text.Contains("basic", StringComparison.OrdinalIgnoreCase) ||
+                    text.Contains("token", StringComparison.OrdinalIgnoreCase),
+                assignment && Words.Any(w => text.Contains(w, StringComparison.OrdinalIgnoreCase)));
         }
     }
 

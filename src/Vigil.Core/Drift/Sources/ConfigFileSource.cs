@@ -78,6 +78,7 @@ public sealed partial class ConfigFileSource : ISnapshotSource
         }
 
         var dotnetEnvironments = Candidates(Variable(context, "ASPNETCORE_ENVIRONMENT") ?? Variable(context, "DOTNET_ENVIRONMENT"), context.EnvironmentName);
+        var springVariableSet = Variable(context, "SPRING_PROFILES_ACTIVE") is not null;
         var springProfiles = Variable(context, "SPRING_PROFILES_ACTIVE") is { } active
             ? active.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => new[] { p }).ToList()
             : [Candidates(null, context.EnvironmentName)];
@@ -101,7 +102,14 @@ public sealed partial class ConfigFileSource : ISnapshotSource
             }
             else if (group.Family == Family.Spring)
             {
-                foreach (var profile in springProfiles)
+                var profiles = springProfiles;
+                if (!springVariableSet && group.BaseFile is not null && ActiveProfilesIn(context.Root, group.BaseFile) is { Count: > 0 } fromFile)
+                {
+                    // Without SPRING_PROFILES_ACTIVE, Spring takes spring.profiles.active from the base file itself.
+                    profiles = fromFile.Select(p => new[] { p }).ToList();
+                }
+
+                foreach (var profile in profiles)
                 {
                     if (Pick(group, profile) is { } overlay)
                     {
@@ -137,20 +145,24 @@ public sealed partial class ConfigFileSource : ISnapshotSource
                 }
             }
 
+            var redactedSources = layers.ToDictionary(l => l, context.Secrets.Redact, StringComparer.Ordinal);
             foreach (var (key, value, source) in effective.Values)
             {
-                items.Add(Item(context.Secrets, DriftCategories.Config, DriftItemKinds.ConfigKey, basePath + ":" + key, key, value, source));
+                items.Add(Item(context.Secrets, DriftCategories.Config, DriftItemKinds.ConfigKey, basePath + ":" + key, key, value, redactedSources[source]));
             }
         }
 
         return Task.CompletedTask;
     }
 
-    /// <summary>An item whose value is reduced to a fingerprint when <paramref name="name"/> or the value says secret.</summary>
-    internal static SnapshotItem Item(ISecretRedactor secrets, string category, string kind, string key, string name, string value, string source) =>
+    /// <summary>
+    /// An item whose value is reduced to a fingerprint when <paramref name="name"/> or the value says secret;
+    /// <paramref name="redactedSource"/> must already be redacted.
+    /// </summary>
+    internal static SnapshotItem Item(ISecretRedactor secrets, string category, string kind, string key, string name, string value, string redactedSource) =>
         secrets.IsSecret(name, value)
-            ? new SnapshotItem(category, kind, key, null, secrets.Redact(source), secrets.Fingerprint(value))
-            : new SnapshotItem(category, kind, key, value, secrets.Redact(source));
+            ? new SnapshotItem(category, kind, key, null, redactedSource, secrets.Fingerprint(value))
+            : new SnapshotItem(category, kind, key, value, redactedSource);
 
     private static List<KeyValuePair<string, string>> Read(string root, string relative, List<string> activeProfiles)
     {
@@ -196,6 +208,21 @@ public sealed partial class ConfigFileSource : ISnapshotSource
         }
 
         return ConfigFormats.ParseToml(text);
+    }
+
+    // spring.profiles.active in the base file (its documents without a profile condition); empty when absent or unreadable,
+    // the read error itself is reported when the file is read as a layer.
+    private static List<string> ActiveProfilesIn(string root, string baseFile)
+    {
+        try
+        {
+            var value = Read(root, baseFile, []).LastOrDefault(p => p.Key == "spring.profiles.active").Value;
+            return value is null ? [] : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        }
+        catch (Exception e) when (e is SourceReadException or IOException)
+        {
+            return [];
+        }
     }
 
     // spring.config.activate.on-profile: "prod" or "prod,eu" or "!dev".

@@ -49,7 +49,7 @@ public sealed partial class DependencySource : ISnapshotSource
         foreach (var manifest in context.Manifests)
         {
             var name = Path.GetFileName(manifest);
-            Collect("manifest:" + name, () => System.Text.Encoding.UTF8.GetString(SourceFiles.ReadHostFile(manifest, MaxFileBytes)), name, manifest: true);
+            Collect("manifest:" + name, () => SourceFiles.Decode(SourceFiles.ReadHostFile(manifest, MaxFileBytes)), name, manifest: true);
         }
 
         foreach (var (key, (versions, source)) in packages)

@@ -61,7 +61,8 @@ public sealed partial class EndpointSource : ISnapshotSource
     public static IReadOnlyList<(string Scheme, string Host, int Port)> Find(string value)
     {
         var found = new List<(string, string, int)>();
-        if (string.IsNullOrWhiteSpace(value) || value.Length > 8192)
+        // Every form below needs a ':' or an '='; most values have neither and stop here.
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 8192 || value.AsSpan().IndexOfAny(':', '=') < 0)
         {
             return found;
         }
@@ -126,7 +127,7 @@ public sealed partial class EndpointSource : ISnapshotSource
 
         void Add(string scheme, string host, int port)
         {
-            if (host.Length > 0 && host.Length <= 253 && port is > 0 and <= 65535 && (host.Any(char.IsAsciiLetter) || IPAddress.TryParse(host.Trim('[', ']'), out _)))
+            if (host.Length > 0 && host.Length <= 253 && port is > 0 and <= 65535 && (host.Any(char.IsAsciiLetter) || IsIpLiteral(host)))
             {
                 found.Add((scheme, host.ToLowerInvariant(), port));
             }
@@ -279,6 +280,13 @@ public sealed partial class EndpointSource : ISnapshotSource
         }
 
         return errors == SslPolicyErrors.None ? "reachable" : "tls invalid: untrusted";
+    }
+
+    // "12" parses as an address (0.0.0.12) but names no host: only dotted quads and IPv6 literals count.
+    private static bool IsIpLiteral(string host)
+    {
+        var text = host.Trim('[', ']');
+        return IPAddress.TryParse(text, out _) && (text.Count(c => c == '.') == 3 || text.Contains(':', StringComparison.Ordinal));
     }
 
     private static string SocketReason(SocketError error) => error switch

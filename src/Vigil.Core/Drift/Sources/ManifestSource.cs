@@ -41,7 +41,7 @@ public sealed class ManifestSource : ISnapshotSource
 
             try
             {
-                var text = System.Text.Encoding.UTF8.GetString(SourceFiles.ReadHostFile(manifest, MaxFileBytes));
+                var text = SourceFiles.Decode(SourceFiles.ReadHostFile(manifest, MaxFileBytes));
                 if (DependencySource.ParseMavenList(text).Count > 0)
                 {
                     continue;

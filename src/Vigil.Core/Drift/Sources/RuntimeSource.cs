@@ -172,7 +172,7 @@ public sealed partial class RuntimeSource : ISnapshotSource
                     var resolved = target.StartsWith('/') ? target.TrimStart('/') : SourceFiles.ParentOf(file) + "/" + target;
                     if (SourceFiles.DirectoryExists(root, resolved))
                     {
-                        foreach (var included in Directory.EnumerateFiles(SourceFiles.Full(root, resolved), "*.cnf").Order(StringComparer.Ordinal))
+                        foreach (var included in Directory.EnumerateFiles(SourceFiles.HostPath(root, resolved), "*.cnf").Order(StringComparer.Ordinal))
                         {
                             Load(resolved.TrimEnd('/') + "/" + Path.GetFileName(included), section, depth + 1);
                         }
@@ -251,7 +251,7 @@ public sealed partial class RuntimeSource : ISnapshotSource
         var frameworks = new SortedDictionary<string, (SortedSet<string> Versions, string Source)>(StringComparer.Ordinal);
         foreach (var home in new[] { "usr/share/dotnet", "usr/lib/dotnet", "opt/dotnet", "usr/local/share/dotnet" })
         {
-            var shared = SourceFiles.Full(root, home + "/shared");
+            var shared = SourceFiles.HostPath(root, home + "/shared");
             if (!Directory.Exists(shared))
             {
                 continue;
@@ -294,7 +294,7 @@ public sealed partial class RuntimeSource : ISnapshotSource
         var homes = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var parent in new[] { "usr/lib/jvm", "opt/java", "usr/java", "usr/local" })
         {
-            var full = SourceFiles.Full(root, parent);
+            var full = SourceFiles.HostPath(root, parent);
             if (!Directory.Exists(full))
             {
                 continue;
@@ -344,7 +344,9 @@ public sealed partial class RuntimeSource : ISnapshotSource
             facts.Try(prefix + ":cacerts", DriftItemKinds.Crypto, () =>
             {
                 var store = new[] { jvm + "/lib/security/cacerts", jvm + "/jre/lib/security/cacerts", "etc/ssl/certs/java/cacerts" }
-                    .FirstOrDefault(f => SourceFiles.FileExists(root, f));
+                    .Where(f => SourceFiles.FileExists(root, f))
+                    .Select(f => SourceFiles.ResolveLinks(root, f))
+                    .FirstOrDefault();
                 return store is null
                     ? (null, null)
                     : (CountKeyStoreEntries(SourceFiles.ReadBytes(root, store, MaxKeyStoreBytes)).ToString(CultureInfo.InvariantCulture), store);
@@ -432,7 +434,7 @@ public sealed partial class RuntimeSource : ISnapshotSource
         string? source = null;
         foreach (var parent in new[] { "usr/local/include", "usr/local/lib", "usr/lib" })
         {
-            var full = SourceFiles.Full(root, parent);
+            var full = SourceFiles.HostPath(root, parent);
             if (!Directory.Exists(full))
             {
                 continue;

@@ -33,7 +33,7 @@ public static class SourceFiles
 
     /// <summary>
     /// The folders searched for configuration and lock files. On a full file system (the root has <c>etc</c> and
-    /// <c>usr</c>): <c>app</c>, <c>srv</c>, <c>opt</c>, <c>config</c>, <c>usr/src</c>, <c>var/www</c>, <c>home</c> and
+    /// <c>usr</c>): <c>app</c>, <c>srv</c>, <c>opt</c>, <c>config</c>, <c>usr/src</c>, <c>var/www</c> and
     /// <c>etc/&lt;service&gt;</c>, plus the files directly in the root. Otherwise (a planted application folder) the
     /// whole root. Relative paths, <c>""</c> for the root itself.
     /// </summary>
@@ -44,7 +44,7 @@ public static class SourceFiles
             return [""];
         }
 
-        var folders = new List<string> { "app", "srv", "opt", "config", "usr/src", "var/www", "home" };
+        var folders = new List<string> { "app", "srv", "opt", "config", "usr/src", "var/www" };
         if (!string.IsNullOrWhiteSpace(service) && service.IndexOfAny(['/', '\\']) < 0 && service != ".." && service != ".")
         {
             folders.Add("etc/" + service);
@@ -62,38 +62,76 @@ public static class SourceFiles
         Path.Combine(root, relative.TrimStart('/').Replace('/', Path.DirectorySeparatorChar));
 
     /// <summary>
-    /// Follows symbolic links of the last path component inside the root (an absolute target is taken relative to the
-    /// root). Answers the relative path reached, or null when a link leads outside the root or loops.
+    /// Resolves <paramref name="relative"/> component by component as if the root were <c>/</c> (a chroot): a symbolic
+    /// link with an absolute target restarts at the root, <c>..</c> never climbs above it. Answers the relative path
+    /// reached, or null when links loop (more than 40 hops).
     /// </summary>
     public static string? ResolveLinks(string root, string relative)
     {
-        var current = Normalize(relative);
-        for (var hop = 0; hop < 16; hop++)
+        var pending = new Stack<string>();
+        foreach (var part in relative.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse())
         {
-            if (current is null)
+            pending.Push(part);
+        }
+
+        var resolved = new List<string>();
+        var hops = 0;
+        while (pending.Count > 0)
+        {
+            var part = pending.Pop();
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (resolved.Count > 0)
+                {
+                    resolved.RemoveAt(resolved.Count - 1);
+                }
+
+                continue;
+            }
+
+            resolved.Add(part);
+            string? target;
+            try
+            {
+                target = new FileInfo(Full(root, string.Join('/', resolved))).LinkTarget;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                target = null;
+            }
+
+            if (target is null)
+            {
+                continue;
+            }
+
+            if (++hops > 40)
             {
                 return null;
             }
 
-            FileSystemInfo info = new FileInfo(Full(root, current));
-            if (!info.Exists && Directory.Exists(info.FullName))
+            resolved.RemoveAt(resolved.Count - 1);
+            if (target.StartsWith('/'))
             {
-                info = new DirectoryInfo(info.FullName);
+                resolved.Clear();
             }
 
-            var target = info.LinkTarget;
-            if (target is null)
+            foreach (var next in target.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse())
             {
-                return current;
+                pending.Push(next);
             }
-
-            current = target.StartsWith('/')
-                ? Normalize(target)
-                : Normalize(ParentOf(current) is { Length: > 0 } parent ? parent + "/" + target : target);
         }
 
-        return null;
+        return string.Join('/', resolved);
     }
+
+    /// <summary>The host path of <paramref name="relative"/> after <see cref="ResolveLinks"/> (unresolvable links: as given).</summary>
+    public static string HostPath(string root, string relative) => Full(root, ResolveLinks(root, relative) ?? relative);
 
     /// <summary>The target of a symbolic link, as written in the link (not resolved), or null when it is not a link.</summary>
     public static string? LinkTarget(string root, string relative)
@@ -109,12 +147,20 @@ public static class SourceFiles
         ResolveLinks(root, relative) is { } resolved && File.Exists(Full(root, resolved));
 
     /// <summary>True when the folder exists under the root.</summary>
-    public static bool DirectoryExists(string root, string relative) => Directory.Exists(Full(root, relative));
+    public static bool DirectoryExists(string root, string relative) => Directory.Exists(HostPath(root, relative));
 
     /// <summary>Reads a text file under the root (links followed inside the root), refusing files over <paramref name="maxBytes"/>.</summary>
     /// <exception cref="SourceReadException">The file is missing, unreadable or too large.</exception>
     public static string ReadText(string root, string relative, long maxBytes) =>
-        Encoding.UTF8.GetString(ReadBytes(root, relative, maxBytes));
+        Decode(ReadBytes(root, relative, maxBytes));
+
+    /// <summary>UTF-8 text without a leading byte order mark (editors on Windows write one; parsers refuse it).</summary>
+    public static string Decode(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var text = Encoding.UTF8.GetString(bytes);
+        return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+    }
 
     /// <summary>Reads a file under the root, as <see cref="ReadText"/>.</summary>
     /// <exception cref="SourceReadException">The file is missing, unreadable or too large.</exception>
@@ -130,15 +176,26 @@ public static class SourceFiles
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            if (stream.Length > maxBytes)
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+            if (stream.CanSeek && stream.Length > maxBytes)
             {
                 throw new SourceReadException($"file is larger than {Size(maxBytes)}");
             }
 
-            var buffer = new byte[stream.Length];
-            stream.ReadExactly(buffer);
-            return buffer;
+            // Read to the end rather than trusting the length: /proc and /sys files say 0 (or 4096) whatever they hold.
+            using var content = new MemoryStream();
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                content.Write(buffer, 0, read);
+                if (content.Length > maxBytes)
+                {
+                    throw new SourceReadException($"file is larger than {Size(maxBytes)}");
+                }
+            }
+
+            return content.ToArray();
         }
         catch (Exception e) when (e is not SourceReadException)
         {

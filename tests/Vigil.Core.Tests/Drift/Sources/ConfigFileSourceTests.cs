@@ -93,6 +93,29 @@ public sealed class ConfigFileSourceTests
     }
 
     [Fact]
+    public async Task Collect_Spring_WithoutTheVariable_TakesSpringProfilesActiveFromTheBaseFile()
+    {
+        using var tree = new PlantedTree()
+            .Write("app/application.properties", "spring.profiles.active=eu\nserver.port=8080\n")
+            .Write("app/application-eu.properties", "server.port=8443\n")
+            .Write("app/application-prod.properties", "server.port=1\n");
+
+        var items = await Collect.RunAsync(new ConfigFileSource(), tree.Context("prod"));
+
+        Assert.Equal("8443", Collect.Value(items, "app/application.properties:server.port"));
+    }
+
+    [Fact]
+    public async Task Collect_JsonWithAByteOrderMark_IsRead()
+    {
+        using var tree = new PlantedTree().WriteBytes("app/appsettings.json", [0xEF, 0xBB, 0xBF, .. "{ \"A\": \"1\" }"u8.ToArray()]);
+
+        var items = await Collect.RunAsync(new ConfigFileSource(), tree.Context());
+
+        Assert.Equal("1", Collect.Value(items, "app/appsettings.json:A"));
+    }
+
+    [Fact]
     public async Task Collect_KeyOrderWhitespaceNumberFormatAndFileOrder_CreateNoDifference()
     {
         using var left = new PlantedTree()
