@@ -13,7 +13,7 @@ namespace Vigil.Storage.Drift;
 /// <c>schema.table.index|constraint|trigger</c>, <c>schema.view|sequence|enum</c>, <c>extension</c>,
 /// <c>schema.function(arg types)</c>; migrations <c>efcore:ID</c>, <c>flyway:VERSION</c>, <c>liquibase:ID:AUTHOR:FILE</c>.
 /// Definitions are normalised (<see cref="SchemaSql"/>) and items sorted, so OID order, creation order and whitespace
-/// never create drift. The server's version is a runtime item <c>postgresql:VARIABLE</c>. Every item's source is
+/// never create drift. The server's version is the item <c>$VARIABLE:server_version</c> (kind runtime). Every item's source is
 /// <c>$VARIABLE (postgresql)</c>: never the password, nor the host and database, which differ per environment and would
 /// stop a comparer from matching an unreadable side with the other side's items. A missing variable, a bad connection string or an unreachable server becomes one
 /// <see cref="DriftItemKinds.Unreadable"/> item (in the schema and the migration category) with a redacted reason that
@@ -95,7 +95,7 @@ public sealed class PostgresSchemaSource : ISnapshotSource
 
             // "15.14 (Debian 15.14-0+deb12u1)": the version, without the packager's suffix.
             var version = connection.PostgreSqlVersion;
-            collected.Runtime("postgresql:" + _variable, version.ToString(version.Build >= 0 ? 3 : 2));
+            collected.ServerVersion(version.ToString(version.Build >= 0 ? 3 : 2));
 
             foreach (var (what, read) in Readers)
             {

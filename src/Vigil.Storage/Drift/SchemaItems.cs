@@ -60,9 +60,15 @@ internal sealed class SchemaItems
         }
     }
 
-    /// <summary>Adds a runtime fact about the database server (its version).</summary>
-    public void Runtime(string key, string value) =>
-        _items[(DriftCategories.Runtime, key)] = new SnapshotItem(DriftCategories.Runtime, DriftItemKinds.RuntimeVersion, key, value, _source);
+    /// <summary>
+    /// Adds the database server's version, <c>$VARIABLE:server_version</c> (kind runtime, category schema: when the
+    /// other side could not read its database, the version is unknown there like the tables, not missing).
+    /// </summary>
+    public void ServerVersion(string value)
+    {
+        var key = "$" + _variable + ":server_version";
+        _items[(DriftCategories.Schema, key)] = new SnapshotItem(DriftCategories.Schema, DriftItemKinds.RuntimeVersion, key, value, _source);
+    }
 
     /// <summary>Moves the items, sorted by category then key, into <paramref name="target"/>.</summary>
     public void CopyTo(ICollection<SnapshotItem> target)
