@@ -264,7 +264,7 @@ public sealed class DriftComparer
             else
             {
                 Add(DriftChange.Changed, a, left, right, DriftRisk.Medium, Sentence(
-                    $"{a.Key} holds a secret in {secretSide} but a value that does not look like one in {plainSide}: {plainSide} may carry a placeholder instead of the credential."), secret: true);
+                    $"The key {a.Key} holds a secret in {secretSide} but a value that does not look like one in {plainSide}: {plainSide} may carry a placeholder instead of the credential."), secret: true);
             }
         }
 

@@ -99,9 +99,9 @@ internal static class DriftRules
         switch (change)
         {
             case DriftChange.Missing:
-                return (DriftRisk.High, Sentence($"The {name} runtime is present in {s.L} ({Quote(s.LeftValue) ?? "a version"}), missing in {s.R}: a service that needs it cannot start there."));
+                return (DriftRisk.High, Sentence($"{RuntimePhrase(item.Key)} is present in {s.L} ({Quote(s.LeftValue) ?? "a version"}), missing in {s.R}: a service that needs it cannot start there."));
             case DriftChange.Unexpected:
-                return (DriftRisk.Low, Sentence($"The {name} runtime is installed only in {s.R}: harmless unless something picks it up instead of the intended one."));
+                return (DriftRisk.Low, Sentence($"{RuntimePhrase(item.Key)} is installed only in {s.R}: harmless unless something picks it up instead of the intended one."));
         }
 
         var legacyJava = item.Key.Contains("java", StringComparison.OrdinalIgnoreCase);
@@ -268,7 +268,7 @@ internal static class DriftRules
     {
         DriftItemKinds.Limit or DriftItemKinds.Request => Limit(change, item, s),
         DriftItemKinds.Replicas => (DriftRisk.Low, change == DriftChange.Changed
-            ? Sentence($"{item.Key} runs {s.Values()} replicas: capacity and failover differ, which is often intended.")
+            ? Sentence($"The workload {item.Key} runs {s.Values()} replicas: capacity and failover differ, which is often intended.")
             : Sentence($"The replica count of {item.Key} is known only in {(change == DriftChange.Missing ? s.L : s.R)}.")),
         DriftItemKinds.Image => (DriftRisk.Low, change == DriftChange.Changed
             ? Sentence($"The image of {item.Key} is {s.Values()}: another build runs in {s.R} than the one tested in {s.L}.")
@@ -313,9 +313,9 @@ internal static class DriftRules
 
     private static (DriftRisk, string) Generic(DriftChange change, SnapshotItem item, Sides s) => change switch
     {
-        DriftChange.Missing => (DriftRisk.Medium, Sentence($"{item.Key} ({item.Category} {item.Kind}) is present in {s.L}, missing in {s.R}: {s.R} lacks something {s.L} was tested with.")),
-        DriftChange.Unexpected => (DriftRisk.Low, Sentence($"{item.Key} ({item.Category} {item.Kind}) is present only in {s.R}.")),
-        _ => (DriftRisk.Medium, Sentence($"{item.Key} ({item.Category} {item.Kind}) is {s.Values()}: {s.R} runs with something {s.L} never tested.")),
+        DriftChange.Missing => (DriftRisk.Medium, Sentence($"The {item.Category} {item.Kind} {item.Key} is present in {s.L}, missing in {s.R}: {s.R} lacks something {s.L} was tested with.")),
+        DriftChange.Unexpected => (DriftRisk.Low, Sentence($"The {item.Category} {item.Kind} {item.Key} is present only in {s.R}.")),
+        _ => (DriftRisk.Medium, Sentence($"The {item.Category} {item.Kind} {item.Key} is {s.Values()}: {s.R} runs with something {s.L} never tested.")),
     };
 
     private static string ChangeWords(DriftChange change, Sides s) => change switch
@@ -359,6 +359,13 @@ internal static class DriftRules
         return false;
     }
 
+    /// <summary><c>The Java runtime</c>, or <c>The runtime KEY</c> for a runtime without a known name.</summary>
+    private static string RuntimePhrase(string key)
+    {
+        var name = RuntimeName(key);
+        return name.StartsWith("The ", StringComparison.Ordinal) ? name : $"The {name} runtime";
+    }
+
     /// <summary>A runtime's name for people: <c>java</c> → Java, <c>dotnet:Microsoft.AspNetCore.App</c> → .NET (Microsoft.AspNetCore.App).</summary>
     private static string RuntimeName(string key)
     {
@@ -371,7 +378,8 @@ internal static class DriftRules
             "node" or "nodejs" or "node.js" => "Node.js",
             "python" or "python3" => "Python",
             "openssl" => "OpenSSL",
-            _ => head,
+            // Never start a sentence with a key: the first letter would be upper-cased.
+            _ => "The runtime " + head,
         };
         return detail is null ? name : $"{name} ({detail})";
     }

@@ -72,6 +72,7 @@ public sealed class DriftRulesTests
     [InlineData("runtime", "timezone", "timezone", "UTC", "Europe/Berlin", DriftRisk.Low)]
     [InlineData("runtime", "locale", "LANG", "C.UTF-8", "de_DE.UTF-8", DriftRisk.Low)]
     [InlineData("migration", "migration", "flyway:8", null, "8 add index", DriftRisk.Low)]
+    [InlineData("resource", "replicas", "deployment/lower", "2", "3", DriftRisk.Low)]
     [InlineData("runtime", "runtime", "dotnet", null, "9.0.0", DriftRisk.Low)]
     public void Compare_Rule_GivesItsRisk(string category, string kind, string key, string? left, string? right, DriftRisk risk)
     {
@@ -81,6 +82,10 @@ public sealed class DriftRulesTests
         Assert.False(string.IsNullOrWhiteSpace(item.Why));
         Assert.EndsWith(".", item.Why, StringComparison.Ordinal);
         Assert.False(char.IsLower(item.Why[0]), item.Why);
+        if (category != "runtime")
+        {
+            Assert.Contains(key, item.Why, StringComparison.Ordinal); // the key as it is, never re-cased
+        }
     }
 
     [Fact]
