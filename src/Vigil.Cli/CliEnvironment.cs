@@ -7,15 +7,21 @@ namespace Vigil.Cli;
 /// <param name="GetVariable">Reads an environment variable (<c>VIGIL_SERVER</c>, <c>VIGIL_API_KEY</c>).</param>
 /// <param name="HttpHandler">The HTTP handler the client sends through; null uses the default.</param>
 /// <param name="HandleSignals">True to cancel running commands on Ctrl+C and SIGTERM (false in tests).</param>
+/// <param name="ListVariables">Every environment variable, for <c>vigil drift snapshot</c>; null records none.</param>
 internal sealed record CliEnvironment(
     TextWriter Out,
     TextWriter Error,
     TimeProvider Time,
     Func<string, string?> GetVariable,
     HttpMessageHandler? HttpHandler = null,
-    bool HandleSignals = false)
+    bool HandleSignals = false,
+    Func<IReadOnlyDictionary<string, string>>? ListVariables = null)
 {
     /// <summary>The real process: its clock, its environment variables, and signal handling.</summary>
     public static CliEnvironment FromProcess(TextWriter output, TextWriter error) =>
-        new(output, error, TimeProvider.System, Environment.GetEnvironmentVariable, HttpHandler: null, HandleSignals: true);
+        new(output, error, TimeProvider.System, Environment.GetEnvironmentVariable, HttpHandler: null, HandleSignals: true, ProcessVariables);
+
+    private static Dictionary<string, string> ProcessVariables() =>
+        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
 }

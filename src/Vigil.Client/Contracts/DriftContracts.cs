@@ -21,5 +21,9 @@ public sealed record DriftSnapshotsResponse(IReadOnlyList<DriftSnapshotSummaryDt
 /// </summary>
 public sealed record DriftItemDto(string Change, string Category, string Kind, string Key, string? Left, string? Right, string Risk, string Why);
 
-/// <summary>Answer of <c>GET /api/v1/drift/compare?left=uat&amp;right=prod</c>, highest risk first.</summary>
-public sealed record DriftReportDto(string Left, string Right, DateTimeOffset LeftTakenAt, DateTimeOffset RightTakenAt, IReadOnlyList<DriftItemDto> Items, int Ignored);
+/// <summary>
+/// Answer of <c>GET /api/v1/drift/compare?left=uat&amp;right=prod</c>, highest risk first. <see cref="Notes"/> says
+/// what the items cannot: secrets with the same fingerprint ("same secret"), secrets that could not be compared,
+/// what each policy ignored.
+/// </summary>
+public sealed record DriftReportDto(string Left, string Right, DateTimeOffset LeftTakenAt, DateTimeOffset RightTakenAt, IReadOnlyList<DriftItemDto> Items, int Ignored, IReadOnlyList<string>? Notes = null);

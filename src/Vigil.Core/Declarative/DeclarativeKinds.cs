@@ -53,8 +53,12 @@ public sealed class DeclarativeKinds
         }
     }
 
-    /// <summary>Every kind Vigil has now: <c>VerificationPlan</c>.</summary>
-    public static DeclarativeKinds Default { get; } = new([new Verification.Plans.VerificationPlanKind(), new Checks.CheckKind()]);
+    /// <summary>Every kind Vigil has now: <c>VerificationPlan</c>, <c>Check</c> and <c>DriftPolicy</c>.</summary>
+    public static DeclarativeKinds Default { get; } = new([
+        new Verification.Plans.VerificationPlanKind(),
+        new Checks.CheckKind(),
+        new Drift.Policy.DriftPolicyKind(),
+    ]);
 
     /// <summary>The kind names, sorted.</summary>
     public IReadOnlyList<string> Names => [.. _kinds.Values.Select(k => k.Kind).Order(StringComparer.Ordinal)];

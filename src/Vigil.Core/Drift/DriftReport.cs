@@ -44,4 +44,8 @@ public sealed record DriftItem(DriftChange Change, string Category, string Kind,
 /// <param name="RightTakenAt">When the right snapshot was taken.</param>
 /// <param name="Items">The differences, highest risk first, then by category and key.</param>
 /// <param name="Ignored">How many differences a <c>DriftPolicy</c> declared expected.</param>
-public sealed record DriftReport(string Left, string Right, DateTimeOffset LeftTakenAt, DateTimeOffset RightTakenAt, IReadOnlyList<DriftItem> Items, int Ignored);
+/// <param name="Notes">
+/// What the items cannot say, in sentences: secrets compared by fingerprint ("same secret"), secrets that could not be
+/// compared (taken without <c>VIGIL_DRIFT_KEY</c>), what each policy ignored. Null or empty when there is nothing to add.
+/// </param>
+public sealed record DriftReport(string Left, string Right, DateTimeOffset LeftTakenAt, DateTimeOffset RightTakenAt, IReadOnlyList<DriftItem> Items, int Ignored, IReadOnlyList<string>? Notes = null);

@@ -129,6 +129,7 @@ public static partial class VigilServer
             Declarative.DeclarativeEndpoints.AddDeclarative(services);
             services.AddVerification(options.Verification);
             Checks.ChecksServiceCollectionExtensions.AddChecks(services, options.Checks);
+            Drift.DriftEndpoints.AddDrift(services);
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -147,6 +148,7 @@ public static partial class VigilServer
             Declarative.DeclarativeEndpoints.MapDeclarativeEndpoints(app);
             app.MapVerificationEndpoints();
             Checks.CheckEndpoints.MapCheckEndpoints(app);
+            Drift.DriftEndpoints.MapDriftEndpoints(app);
 
             try
             {

@@ -99,5 +99,22 @@ internal static class StateMigrations
             CREATE INDEX check_results_check_location ON check_results (check_name, location, id);
             CREATE INDEX check_results_check_started ON check_results (check_name, started_at DESC, id DESC);
             """),
+        new(4, "drift_snapshots", """
+            CREATE TABLE drift_snapshots (
+                seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                id          TEXT NOT NULL UNIQUE,
+                environment TEXT NOT NULL,
+                -- '' for a snapshot of a whole host (no service), so (environment, service) indexes and compares plainly.
+                service     TEXT NOT NULL,
+                taken_at    TEXT NOT NULL,
+                host        TEXT NOT NULL,
+                item_count  INTEGER NOT NULL,
+                received_at TEXT NOT NULL,
+                -- The items as gzip-compressed JSON; secrets appear only as fingerprints (HMACs), never as values.
+                items_gz    BLOB NOT NULL
+            ) STRICT;
+            CREATE INDEX drift_snapshots_history ON drift_snapshots (environment, service, taken_at DESC, seq DESC);
+            CREATE INDEX drift_snapshots_taken_at ON drift_snapshots (taken_at DESC, seq DESC);
+            """),
     ];
 }
