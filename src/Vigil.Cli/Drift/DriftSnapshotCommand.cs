@@ -65,7 +65,7 @@ internal static class DriftSnapshotCommand
             HelpName = "FILE",
         };
 
-        var command = new Command("snapshot", "Collect this environment's configuration, secrets (as fingerprints), runtime, packages, schema and endpoints; upload it or write it with --out.")
+        var command = new Command("snapshot", "Collect this environment's configuration, secrets (as fingerprints), runtime, packages, schema and endpoints; upload it (ingest key) or write it with --out. Secrets leave the host only as HMAC-SHA256 fingerprints keyed by $VIGIL_DRIFT_KEY (hex, at least 32 digits, the same key everywhere you compare), or as presence alone without it.")
         {
             environment, service, root, databases, manifests, probe, patterns, output,
         };
