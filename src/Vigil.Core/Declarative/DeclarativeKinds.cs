@@ -53,11 +53,12 @@ public sealed class DeclarativeKinds
         }
     }
 
-    /// <summary>Every kind Vigil has now: <c>VerificationPlan</c>, <c>Check</c> and <c>DriftPolicy</c>.</summary>
+    /// <summary>Every kind Vigil has now: <c>VerificationPlan</c>, <c>Check</c>, <c>DriftPolicy</c> and <c>AnomalyWatch</c>.</summary>
     public static DeclarativeKinds Default { get; } = new([
         new Verification.Plans.VerificationPlanKind(),
         new Checks.CheckKind(),
         new Drift.Policy.DriftPolicyKind(),
+        new Anomalies.Watching.AnomalyWatchKind(),
     ]);
 
     /// <summary>The kind names, sorted.</summary>
