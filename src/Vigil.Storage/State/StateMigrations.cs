@@ -116,5 +116,24 @@ internal static class StateMigrations
             CREATE INDEX drift_snapshots_history ON drift_snapshots (environment, service, taken_at DESC, seq DESC);
             CREATE INDEX drift_snapshots_taken_at ON drift_snapshots (taken_at DESC, seq DESC);
             """),
+        new(5, "anomaly_events", """
+            CREATE TABLE anomaly_events (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                watch       TEXT NOT NULL,
+                labels_json TEXT NOT NULL,
+                -- The series' service_name label, or '' when it has none.
+                service     TEXT NOT NULL,
+                started_at  TEXT NOT NULL,
+                ended_at    TEXT,
+                score       REAL NOT NULL,
+                actual      REAL NOT NULL,
+                expected    REAL NOT NULL,
+                spread      REAL NOT NULL,
+                explanation TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX anomaly_events_started ON anomaly_events (started_at DESC, id DESC);
+            CREATE INDEX anomaly_events_watch ON anomaly_events (watch, started_at DESC);
+            CREATE INDEX anomaly_events_open ON anomaly_events (ended_at) WHERE ended_at IS NULL;
+            """),
     ];
 }
