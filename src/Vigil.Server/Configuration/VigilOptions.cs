@@ -10,7 +10,7 @@ namespace Vigil.Server.Configuration;
 public sealed class VigilOptions
 {
     /// <summary>The section names, as written in vigil.yaml.</summary>
-    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics", "metricsSource", "verification", "checks"];
+    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics", "metricsSource", "verification", "checks", "anomalies"];
 
     /// <summary>Addresses, data folder, shutdown.</summary>
     public ServerOptions Server { get; } = new();
@@ -42,6 +42,9 @@ public sealed class VigilOptions
     /// <summary>Synthetic checks: the local location, bounds, retention.</summary>
     public Checks.ChecksOptions Checks { get; } = new();
 
+    /// <summary>Anomaly detection on watched series: interval, bounds, watches.</summary>
+    public Anomalies.AnomaliesOptions Anomalies { get; } = new();
+
     /// <summary>The options object for a section name (case-insensitive), or null for an unknown section.</summary>
     public object? Section(string name) => name.ToLowerInvariant() switch
     {
@@ -54,6 +57,7 @@ public sealed class VigilOptions
         "metricssource" => MetricsSource,
         "verification" => Verification,
         "checks" => Checks,
+        "anomalies" => Anomalies,
         _ => null,
     };
 
@@ -87,6 +91,7 @@ public sealed class VigilOptions
         MetricsSource.Validate(errors);
         Verification.Validate(errors);
         Checks.Validate(errors);
+        Anomalies.Validate(errors);
     }
 
     /// <summary>The parsed listen addresses that are enabled.</summary>

@@ -130,6 +130,7 @@ public static partial class VigilServer
             services.AddVerification(options.Verification);
             Checks.ChecksServiceCollectionExtensions.AddChecks(services, options.Checks);
             Drift.DriftEndpoints.AddDrift(services);
+            Anomalies.AnomalyEndpoints.AddAnomalies(services, options.Anomalies);
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -149,6 +150,7 @@ public static partial class VigilServer
             app.MapVerificationEndpoints();
             Checks.CheckEndpoints.MapCheckEndpoints(app);
             Drift.DriftEndpoints.MapDriftEndpoints(app);
+            Anomalies.AnomalyEndpoints.MapAnomalyEndpoints(app);
 
             try
             {
