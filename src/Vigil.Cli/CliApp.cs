@@ -50,6 +50,7 @@ public static class CliApp
             ChecksCommand.Create(context),
             AgentCommand.Create(context),
             DriftCommand.Create(context),
+            Anomalies.AnomaliesCommand.Create(context),
         };
         context.AddGlobalOptionsTo(root);
 
