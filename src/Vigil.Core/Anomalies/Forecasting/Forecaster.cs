@@ -55,27 +55,32 @@ public static class Forecaster
         double[]? profile = null;
         var span = all[^1].TimestampMs - all[0].TimestampMs;
         var seasonalR2 = double.NegativeInfinity;
+        double sSlope = slope, sIntercept = intercept;
         if (span >= 2 * DayMs)
         {
-            var residuals = new List<double>[Bins];
-            for (var i = 0; i < Bins; i++)
+            // Alternate: the profile of residuals from the trend, then the trend of the deseasonalised series (a season
+            // biases a plain trend fit over a span that is not whole days).
+            for (var round = 0; round < 3; round++)
             {
-                residuals[i] = [];
+                var (a, b) = (sSlope, sIntercept);
+                profile = Profile(all, t => b + (a * (t - t0)));
+                var prof = profile;
+                var deseasonalised = fit.Select(p => new Sample(p.TimestampMs, p.Value - prof[Bin(p.TimestampMs)])).ToList();
+                sSlope = TheilSen(deseasonalised);
+                var slopeNow = sSlope;
+                sIntercept = Median([.. deseasonalised.Select(p => p.Value - (slopeNow * (p.TimestampMs - t0)))]);
             }
 
-            foreach (var p in all)
-            {
-                residuals[Bin(p.TimestampMs)].Add(p.Value - Linear(p.TimestampMs));
-            }
-
-            profile = [.. residuals.Select(r => r.Count == 0 ? 0 : Median([.. r]))];
-            var prof = profile;
-            seasonalR2 = R2(all, t => Linear(t) + prof[Bin(t)]);
+            var (fa, fb) = (sSlope, sIntercept);
+            profile = Profile(all, t => fb + (fa * (t - t0)));
+            var final = profile;
+            seasonalR2 = R2(all, t => fb + (fa * (t - t0)) + final[Bin(t)]);
         }
 
         var seasonal = profile is not null && seasonalR2 >= linearR2 + 0.05;
         var chosen = profile;
-        Func<long, double> predict = seasonal ? t => Linear(t) + chosen![Bin(t)] : Linear;
+        var (ss, si) = (sSlope, sIntercept);
+        Func<long, double> predict = seasonal ? t => si + (ss * (t - t0)) + chosen![Bin(t)] : Linear;
         var last = all[^1];
         var upward = last.Value < threshold;
         long? crosses = null;
@@ -97,7 +102,23 @@ public static class Forecaster
             }
         }
 
-        return new ForecastResult(seasonal ? "seasonal" : "linear", Math.Clamp(seasonal ? seasonalR2 : linearR2, 0, 1), slope * 3_600_000, last.Value, last.TimestampMs, crosses);
+        return new ForecastResult(seasonal ? "seasonal" : "linear", Math.Clamp(seasonal ? seasonalR2 : linearR2, 0, 1), (seasonal ? sSlope : slope) * 3_600_000, last.Value, last.TimestampMs, crosses);
+    }
+
+    private static double[] Profile(List<Sample> points, Func<long, double> trend)
+    {
+        var residuals = new List<double>[Bins];
+        for (var i = 0; i < Bins; i++)
+        {
+            residuals[i] = [];
+        }
+
+        foreach (var p in points)
+        {
+            residuals[Bin(p.TimestampMs)].Add(p.Value - trend(p.TimestampMs));
+        }
+
+        return [.. residuals.Select(r => r.Count == 0 ? 0 : Median([.. r]))];
     }
 
     private static int Bin(long t) => (int)(((t % DayMs) + DayMs) % DayMs / BinMs);
