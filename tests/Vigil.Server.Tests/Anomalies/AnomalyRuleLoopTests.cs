@@ -1,0 +1,181 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Vigil.Core.Anomalies;
+using Vigil.Core.Anomalies.Watching;
+using Vigil.Core.PromQl;
+using Vigil.Core.PromQl.Evaluation;
+using Vigil.Core.Releases;
+using Vigil.Core.Telemetry;
+using Vigil.Server.Anomalies;
+using Vigil.Storage.State;
+using Xunit.Abstractions;
+
+namespace Vigil.Server.Tests.Anomalies;
+
+/// <summary>
+/// The rule loop over the real embedded PromQL engine, SQLite event, release and declarative stores, with simulated
+/// time: replay warm-up, events opening and closing, release timelines, the series bound and gaps.
+/// </summary>
+public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Seed = 7;
+    private static readonly DateTimeOffset Start = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "vigil-anomaly-loop-" + Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _time = new(Start);
+    private readonly MemorySeries _series = new();
+    private readonly ScoreWriter _writer = new();
+    private SqliteStateStore _state = null!;
+    private SqliteReleaseStore _releases = null!;
+    private SqliteAnomalyEventStore _events = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _state = await SqliteStateStore.OpenAsync(_directory, _time, CancellationToken.None);
+        _releases = new SqliteReleaseStore(_state);
+        _events = new SqliteAnomalyEventStore(_state);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _state.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Jump_OpensEventWithExplanationOnTheReleaseTimeline_ReturnClosesIt()
+    {
+        output.WriteLine($"seed {Seed}");
+        var random = new Random(Seed);
+        var depth = LabelSet.From(("__name__", "queue_depth"), ("service_name", "shop"), ("deployment_environment_name", "prod"));
+        // 300 points of history at the 30 s step before the loop first looks: replayed, not scored.
+        for (var i = 300; i > 0; i--)
+        {
+            _series.Add(depth, Start.AddSeconds(-30 * i), 100 + (random.NextDouble() * 10) - 5);
+        }
+
+        var (shop, _) = await _releases.CreateOrGetAsync(new NewRelease("shop", "2.0.0", "prod", StartedAt: Start.AddMinutes(-10)), Start, CancellationToken.None);
+        var (cart, _) = await _releases.CreateOrGetAsync(new NewRelease("cart", "1.0.0", "prod", StartedAt: Start.AddMinutes(-10)), Start, CancellationToken.None);
+        var loop = Loop(new AnomaliesOptions { Defaults = false, CloseAfter = 3 }, ("queue-depth", "max by (service_name, deployment_environment_name) (queue_depth)"));
+
+        await StepAsync(loop, depth, 101);
+        var series = Assert.Single(Assert.Single(loop.Status).Series);
+        Assert.True(series.Points >= 300, $"{series.Points} points after replay");
+        Assert.Single(_writer.Samples); // the replay wrote nothing; the live evaluation wrote one score
+        Assert.Equal(("queue-depth", "shop"), (_writer.Samples[0].Labels.Get("watch"), _writer.Samples[0].Labels.Get("service_name")));
+        Assert.Equal(AnomalyRuleLoop.ScoreSeries, _writer.Samples[0].Labels.MetricName);
+
+        AnomalyEvent? opened = null;
+        for (var i = 0; i < 5 && opened is null; i++)
+        {
+            await StepAsync(loop, depth, 400);
+            opened = (await _events.ListAsync(new AnomalyEventQuery(OpenOnly: true), CancellationToken.None)).SingleOrDefault();
+        }
+
+        Assert.NotNull(opened);
+        output.WriteLine(opened.Explanation);
+        Assert.Equal((400.0, "queue-depth"), (opened.Actual, opened.Watch));
+        Assert.Equal(_time.GetUtcNow().AddSeconds(-30), opened.StartedAt);
+        Assert.StartsWith("queue-depth of shop in prod is 400, expected ", opened.Explanation, StringComparison.Ordinal);
+        Assert.EndsWith($" since {opened.StartedAt:HH:mm} (score {opened.Score:0.00})", opened.Explanation, StringComparison.Ordinal);
+        var timeline = await _releases.EventsAsync(shop.Id, 100, CancellationToken.None);
+        var detected = Assert.Single(timeline, e => e.Kind == AnomalyReleaseLink.DetectedEventKind);
+        Assert.Equal("Anomaly: " + opened.Explanation, detected.Message);
+        Assert.DoesNotContain(await _releases.EventsAsync(cart.Id, 100, CancellationToken.None), e => e.Kind == AnomalyReleaseLink.DetectedEventKind);
+
+        // Back to normal: the event closes once the score has stayed below the threshold for closeAfter evaluations.
+        for (var i = 0; i < 40 && (await _events.GetAsync(opened.Id, CancellationToken.None))!.Open; i++)
+        {
+            await StepAsync(loop, depth, 100 + (random.NextDouble() * 10) - 5);
+        }
+
+        var closed = (await _events.GetAsync(opened.Id, CancellationToken.None))!;
+        Assert.False(closed.Open);
+        Assert.True(closed.EndedAt >= opened.StartedAt.AddSeconds(90), $"closed at {closed.EndedAt:O}, opened {opened.StartedAt:O}");
+    }
+
+    [Fact]
+    public async Task MaxSeries_LeavesTheRestOut_AndGapsAreSkipped()
+    {
+        var labels = Enumerable.Range(0, 3).Select(i => LabelSet.From(("__name__", "load"), ("host", $"h{i}"))).ToList();
+        var loop = Loop(new AnomaliesOptions { Defaults = false, MaxSeries = 2 }, ("load", "load"));
+        foreach (var l in labels)
+        {
+            _series.Add(l, Start, 1);
+        }
+
+        await loop.EvaluateOnceAsync(CancellationToken.None);
+        Assert.Equal(1, loop.SeriesLeftOut);
+        Assert.Equal(["h0", "h1"], Assert.Single(loop.Status).Series.Select(s => s.Labels["host"]));
+        Assert.Equal(2, _writer.Samples.Count);
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+        _series.Add(labels[0], _time.GetUtcNow(), double.NaN);
+        _series.Add(labels[1], _time.GetUtcNow(), 2);
+        await loop.EvaluateOnceAsync(CancellationToken.None);
+        var status = Assert.Single(loop.Status).Series;
+        Assert.Equal((1L, 2L), (status[0].Points, status[1].Points));
+        Assert.Equal(3, _writer.Samples.Count);
+    }
+
+    private async Task StepAsync(AnomalyRuleLoop loop, LabelSet labels, double value)
+    {
+        _series.Add(labels, _time.GetUtcNow(), value);
+        await loop.EvaluateOnceAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(30));
+    }
+
+    private AnomalyRuleLoop Loop(AnomaliesOptions options, params (string Name, string Query)[] watches)
+    {
+        foreach (var (name, query) in watches)
+        {
+            options.Watches.Items.Add(new WatchOptions { Name = name, Query = query });
+        }
+
+        return new AnomalyRuleLoop(
+            new EmbeddedMetricsSource(_series, new MetricMetadataCatalog(), new PromQlEngineOptions()),
+            _writer,
+            _events,
+            new SqliteDeclarativeStore(_state),
+            new AnomalyReleaseLink(_releases, NullLogger<AnomalyReleaseLink>.Instance),
+            options,
+            _time,
+            NullLogger<AnomalyRuleLoop>.Instance);
+    }
+
+    private sealed class MemorySeries : ISeriesSource
+    {
+        private readonly Dictionary<LabelSet, List<Sample>> _series = [];
+
+        public void Add(LabelSet labels, DateTimeOffset at, double value)
+        {
+            if (!_series.TryGetValue(labels, out var samples))
+            {
+                _series[labels] = samples = [];
+            }
+
+            samples.Add(new Sample(at.ToUnixTimeMilliseconds(), value));
+        }
+
+        public IReadOnlyList<LabelSet> SelectSeries(IReadOnlyList<LabelMatcher> matchers, long startMs, long endMs, int limit) =>
+            [.. SelectSamples(matchers, startMs, endMs, limit).Select(s => s.Labels)];
+
+        public IReadOnlyList<SeriesSamples> SelectSamples(IReadOnlyList<LabelMatcher> matchers, long startMs, long endMs, int limit) =>
+            [.. _series.Where(kv => matchers.All(m => m.Matches(kv.Key)))
+                .OrderBy(kv => kv.Key.ToString(), StringComparer.Ordinal)
+                .Select(kv => new SeriesSamples(kv.Key, [.. kv.Value.Where(s => s.TimestampMs >= startMs && s.TimestampMs <= endMs)]))
+                .Where(s => s.Samples.Count > 0).Take(limit)];
+    }
+
+    // Collects what the loop writes (the real writer's destinations are tested with it).
+    private sealed class ScoreWriter : IDerivedSeriesWriter
+    {
+        public List<SeriesSample> Samples { get; } = [];
+
+        public ValueTask<AppendResult> WriteAsync(IReadOnlyList<SeriesSample> samples, CancellationToken cancellationToken)
+        {
+            Samples.AddRange(samples);
+            return ValueTask.FromResult(AppendResult.Accepted);
+        }
+    }
+}
