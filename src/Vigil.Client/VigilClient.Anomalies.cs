@@ -21,12 +21,13 @@ public sealed partial class VigilClient
     public Task<AnomalyWatchesResponse> ListAnomalyWatchesAsync(CancellationToken cancellationToken = default) =>
         GetAsync<AnomalyWatchesResponse>("api/v1/anomalies/watches", cancellationToken);
 
-    /// <summary>When <paramref name="query"/> crosses <paramref name="threshold"/>, from its last <paramref name="range"/> (read key).</summary>
-    public Task<ForecastDto> ForecastAsync(string query, double threshold, TimeSpan? range = null, TimeSpan? step = null, CancellationToken cancellationToken = default)
+    /// <summary>When <paramref name="query"/> crosses <paramref name="threshold"/> within <paramref name="horizon"/>, from its last <paramref name="range"/> (read key).</summary>
+    public Task<ForecastDto> ForecastAsync(
+        string query, double threshold, TimeSpan? range = null, TimeSpan? step = null, TimeSpan? horizon = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(query);
         var route = new QueryString("api/v1/forecast").Add("query", query)
-            .Add("threshold", threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Add("range", range).Add("step", step);
+            .Add("threshold", threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Add("range", range).Add("step", step).Add("horizon", horizon);
         return GetAsync<ForecastDto>(route.ToString(), cancellationToken);
     }
 }

@@ -66,7 +66,7 @@ public sealed class DeclarativeReaderTests
         Assert.Empty(documents);
         Assert.Equal(
             [
-                "k.yaml:2:7: kind: unknown kind 'Dashboard' (known: Check, DriftPolicy, VerificationPlan)",
+                "k.yaml:2:7: kind: unknown kind 'Dashboard' (known: AnomalyWatch, Check, DriftPolicy, VerificationPlan)",
                 "k.yaml:5:13: apiVersion: unknown apiVersion 'v1' (this server knows vigil/v1)",
                 "k.yaml:10:1: apiVersion is required (apiVersion: vigil/v1)",
                 "k.yaml:11:11: metadata: 'name' is required",

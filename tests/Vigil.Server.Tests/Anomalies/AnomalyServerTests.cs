@@ -130,6 +130,32 @@ public sealed class AnomalyServerTests(ITestOutputHelper output)
         Assert.Contains("spec.query: PromQL does not parse", problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Forecast_GrowingGauge_CrossingTimeLinearModel_FlatOneNeverCrosses()
+    {
+        await using var vigil = await VigilServerProcess.StartAsync(environment: FastEnvironment(("VIGIL__ANOMALIES__DEFAULTS", "false")));
+        using var client = new VigilClient(vigil.HttpAddress);
+        using var http = new HttpClient { BaseAddress = vigil.OtlpHttpAddress };
+        // Two hours at one point a minute, growing 1 per minute from 100: 500 is reached 280 minutes after the first point.
+        var now = TimeProvider.System.GetUtcNow();
+        var first = now.AddMinutes(-119);
+        await SendAsync(http, [.. Enumerable.Range(0, 120).Select(i => (first.AddMinutes(i), 100.0 + i))]);
+
+        var within2h = await client.ForecastAsync("max(shop_queue_depth)", 500, TimeSpan.FromHours(2), TimeSpan.FromMinutes(1));
+        Assert.Null(within2h.CrossesAt); // the horizon defaults to the range: 2 h is too short
+        var forecast = await client.ForecastAsync("max(shop_queue_depth)", 500, TimeSpan.FromHours(2), TimeSpan.FromMinutes(1), horizon: TimeSpan.FromHours(6));
+        Assert.Equal("linear", forecast.Model);
+        Assert.True(forecast.FitQuality > 0.99, $"R² {forecast.FitQuality}");
+        Assert.Equal(60, forecast.SlopePerHour, 1);
+        var crossing = Assert.NotNull(forecast.CrossesAt);
+        Assert.True(Math.Abs((crossing - first.AddMinutes(400)).TotalMinutes) <= 2, $"crosses at {crossing:O}, expected about {first.AddMinutes(400):O}");
+        Assert.StartsWith("crosses 500 in about ", forecast.Summary, StringComparison.Ordinal);
+
+        var never = await client.ForecastAsync("max(shop_queue_depth) * 0 + 7", 500, TimeSpan.FromHours(2), TimeSpan.FromMinutes(1));
+        Assert.Null(never.CrossesAt);
+        Assert.StartsWith("does not cross 500 within 2h", never.Summary, StringComparison.Ordinal);
+    }
+
     private static async Task SendAsync(HttpClient http, IReadOnlyList<(DateTimeOffset At, double Value)> points)
     {
         var gauge = new Gauge();
