@@ -21,6 +21,9 @@ public sealed class AnomaliesOptions
     /// <summary>How far back a watch seen for the first time (or after a restart) is replayed to warm its detectors. Default 6h.</summary>
     public TimeSpan ReplayWindow { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>How often every detector's state is saved to <c>&lt;data&gt;/anomaly-detectors.json.gz</c> (also at shutdown), so a restart resumes it. Default 5m.</summary>
+    public TimeSpan StateSaveInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Evaluations in a row below the threshold that close an event. Default 10.</summary>
     public int CloseAfter { get; set; } = AnomalyEventTracker.DefaultCloseAfter;
 
@@ -38,6 +41,7 @@ public sealed class AnomaliesOptions
         VigilOptions.Positive("anomalies.maxSeries", MaxSeries, errors);
         VigilOptions.Positive("anomalies.replayWindow", ReplayWindow, errors);
         VigilOptions.Positive("anomalies.closeAfter", CloseAfter, errors);
+        VigilOptions.Positive("anomalies.stateSaveInterval", StateSaveInterval, errors);
         VigilOptions.Positive("anomalies.maxEvents", MaxEvents, errors);
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Watches.Items.Count; i++)

@@ -27,11 +27,12 @@ public static class AnomalyEndpoints
     /// <summary>The most points a forecast's range query may have: 11,000 (Prometheus's own limit).</summary>
     public const int MaxForecastPoints = 11_000;
 
-    /// <summary>Registers the anomaly services: options, event store, release link and the rule loop.</summary>
-    public static IServiceCollection AddAnomalies(this IServiceCollection services, AnomaliesOptions options)
+    /// <summary>Registers the anomaly services: options, event store, release link, the detector state file under <paramref name="dataDirectory"/> and the rule loop.</summary>
+    public static IServiceCollection AddAnomalies(this IServiceCollection services, AnomaliesOptions options, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
+        services.AddSingleton(sp => new AnomalyStateFile(Path.Combine(dataDirectory, AnomalyStateFile.FileName), sp.GetRequiredService<ILogger<AnomalyStateFile>>()));
         services.AddSingleton<IAnomalyEventStore>(sp => new SqliteAnomalyEventStore(sp.GetRequiredService<SqliteStateStore>(), options.MaxEvents));
         services.AddSingleton<AnomalyReleaseLink>();
         services.AddSingleton<AnomalyRuleLoop>();

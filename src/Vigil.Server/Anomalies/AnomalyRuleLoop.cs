@@ -32,6 +32,7 @@ internal sealed partial class AnomalyRuleLoop(
     IDeclarativeStore declarative,
     AnomalyReleaseLink releaseLink,
     AnomaliesOptions options,
+    AnomalyStateFile stateFile,
     TimeProvider time,
     ILogger<AnomalyRuleLoop> logger) : BackgroundService
 {
@@ -47,6 +48,8 @@ internal sealed partial class AnomalyRuleLoop(
     private volatile IReadOnlyList<WatchStatus> _status = [];
     private volatile int _leftOut;
     private string? _lastLeftOut;
+    private Dictionary<string, AnomalyDetectorState> _restored = new(StringComparer.Ordinal);
+    private DateTimeOffset _lastSave;
 
     /// <summary>Every watch as of the last evaluation, by name.</summary>
     public IReadOnlyList<WatchStatus> Status => _status;
@@ -76,6 +79,7 @@ internal sealed partial class AnomalyRuleLoop(
             Log.StoreFailed(logger, ex);
         }
 
+        await RestoreAsync(stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(options.EvaluationInterval, time);
         try
         {
@@ -96,6 +100,24 @@ internal sealed partial class AnomalyRuleLoop(
         {
             // Stopping.
         }
+
+        await SaveStateAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the saved detector states; each resumes when its watch and series are first seen.</summary>
+    internal async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        _restored = await stateFile.LoadAsync(cancellationToken).ConfigureAwait(false);
+        _lastSave = time.GetUtcNow();
+    }
+
+    /// <summary>Saves every detector's state (see <see cref="AnomalyStateFile"/>); logs and swallows failures.</summary>
+    internal async Task SaveStateAsync()
+    {
+        _lastSave = time.GetUtcNow();
+        var saved = _watches.Values.SelectMany(w => w.Series.Values.Select(s => new SavedDetector(
+            AnomalyStateFile.Key(w.Loaded.Watch, s.Key), s.Detector.State))).ToList();
+        await stateFile.SaveAsync(saved).ConfigureAwait(false);
     }
 
     /// <summary>One evaluation of every watch at the current time.</summary>
@@ -103,6 +125,11 @@ internal sealed partial class AnomalyRuleLoop(
     {
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
+        if (_lastSave == default)
+        {
+            _lastSave = now;
+        }
+
         var loaded = await LoadWatchesAsync(cancellationToken).ConfigureAwait(false);
         Forget(loaded);
         var samples = new List<SeriesSample>();
@@ -144,7 +171,7 @@ internal sealed partial class AnomalyRuleLoop(
                 }
 
                 var score = series.Detector.Observe(nowMs, value);
-                series.Points++;
+                series.Points = series.Detector.State.Count;
                 (series.EvaluatedAt, series.Value, series.Score, series.Expected, series.Spread) =
                     (now, value, score, series.Detector.Expected, series.Detector.Spread);
                 samples.Add(new SeriesSample(series.ScoreLabels, nowMs, score));
@@ -171,6 +198,10 @@ internal sealed partial class AnomalyRuleLoop(
         }
 
         _lastLeftOut = firstLeftOut;
+        if (now - _lastSave >= options.StateSaveInterval)
+        {
+            await SaveStateAsync().ConfigureAwait(false);
+        }
         _status = [.. _watches.Values.OrderBy(w => w.Loaded.Watch.Name, StringComparer.Ordinal).Select(w => new WatchStatus(
             w.Loaded,
             w.Error,
@@ -256,13 +287,18 @@ internal sealed partial class AnomalyRuleLoop(
 
             foreach (var point in s.Samples)
             {
-                if (double.IsFinite(point.Value))
+                if (double.IsFinite(point.Value) && point.TimestampMs > series.Detector.State.LastTimestampMs)
                 {
+                    // Points up to a restored state's last one were seen before the restart.
                     series.Detector.Observe(point.TimestampMs, point.Value);
-                    series.Points++;
                     replayed++;
                 }
             }
+        }
+
+        foreach (var series in state.Series.Values)
+        {
+            series.Points = series.Detector.State.Count;
         }
 
         Log.Replayed(logger, state.Loaded.Watch.Name, replayed, state.Series.Count);
@@ -297,7 +333,13 @@ internal sealed partial class AnomalyRuleLoop(
         var scoreLabels = LabelSet.From(all.Select(l => new Label(l.Key, l.Value))
             .Append(new Label("watch", state.Loaded.Watch.Name))
             .Append(new Label(LabelSet.MetricNameLabel, ScoreSeries)));
-        series = new SeriesState(key.ToString(), all, scoreLabels, new AnomalyDetector(), new AnomalyEventTracker(AnomalyDetector.DefaultThreshold, options.CloseAfter));
+        var detector = _restored.Remove(AnomalyStateFile.Key(state.Loaded.Watch, key.ToString()), out var restored)
+            ? new AnomalyDetector(AnomalyDetectorOptions.Default, restored)
+            : new AnomalyDetector();
+        series = new SeriesState(key.ToString(), all, scoreLabels, detector, new AnomalyEventTracker(AnomalyDetector.DefaultThreshold, options.CloseAfter))
+        {
+            Points = detector.State.Count,
+        };
         state.Series.Add(series.Key, series);
         _seriesCount++;
         return series;

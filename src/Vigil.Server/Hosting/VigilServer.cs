@@ -130,7 +130,7 @@ public static partial class VigilServer
             services.AddVerification(options.Verification);
             Checks.ChecksServiceCollectionExtensions.AddChecks(services, options.Checks);
             Drift.DriftEndpoints.AddDrift(services);
-            Anomalies.AnomalyEndpoints.AddAnomalies(services, options.Anomalies);
+            Anomalies.AnomalyEndpoints.AddAnomalies(services, options.Anomalies, dataDirectory);
 
             var app = builder.Build();
             app.UseStatusCodePages();

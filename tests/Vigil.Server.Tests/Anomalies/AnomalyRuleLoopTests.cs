@@ -118,6 +118,34 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(3, _writer.Samples.Count);
     }
 
+    [Fact]
+    public async Task SavedState_ResumesAfterRestart_ForTheSameWatchOnly()
+    {
+        var depth = LabelSet.From(("__name__", "queue_depth"), ("service_name", "shop"));
+        var options = new AnomaliesOptions { Defaults = false, ReplayWindow = TimeSpan.FromSeconds(30) };
+        var first = Loop(options, ("queue-depth", "max by (service_name) (queue_depth)"));
+        for (var i = 0; i < 200; i++)
+        {
+            await StepAsync(first, depth, 100 + (i % 5));
+        }
+
+        var before = Assert.Single(Assert.Single(first.Status).Series);
+        Assert.Equal(200, before.Points);
+        await first.SaveStateAsync();
+
+        // A new loop (a restart) with a replay window too short to warm anything: the saved state carries the warm-up.
+        var second = Loop(new AnomaliesOptions { Defaults = false, ReplayWindow = TimeSpan.FromSeconds(30) }, ("queue-depth", "max by (service_name) (queue_depth)"));
+        await second.RestoreAsync(CancellationToken.None);
+        await StepAsync(second, depth, 101);
+        Assert.Equal(201, Assert.Single(Assert.Single(second.Status).Series).Points);
+
+        // Another query under the same name starts afresh.
+        var third = Loop(new AnomaliesOptions { Defaults = false, ReplayWindow = TimeSpan.FromSeconds(30) }, ("queue-depth", "max by (service_name) (queue_depth) * 1"));
+        await third.RestoreAsync(CancellationToken.None);
+        await StepAsync(third, depth, 101);
+        Assert.InRange(Assert.Single(Assert.Single(third.Status).Series).Points, 1, 3); // the live point and at most two replayed
+    }
+
     private async Task StepAsync(AnomalyRuleLoop loop, LabelSet labels, double value)
     {
         _series.Add(labels, _time.GetUtcNow(), value);
@@ -139,6 +167,7 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
             new SqliteDeclarativeStore(_state),
             new AnomalyReleaseLink(_releases, NullLogger<AnomalyReleaseLink>.Instance),
             options,
+            new AnomalyStateFile(Path.Combine(_directory, AnomalyStateFile.FileName), NullLogger<AnomalyStateFile>.Instance),
             _time,
             NullLogger<AnomalyRuleLoop>.Instance);
     }
