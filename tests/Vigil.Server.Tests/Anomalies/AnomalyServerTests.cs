@@ -98,6 +98,22 @@ public sealed class AnomalyServerTests(ITestOutputHelper output)
         Assert.True(code == 0, error);
         Assert.Contains("queue-depth", text, StringComparison.Ordinal);
         Assert.Contains("queue depth of shop in prod is 400", text, StringComparison.Ordinal);
+
+        // A restart resumes the detector from the state saved at shutdown, even with a replay window too short to warm it.
+        var points = (await client.ListAnomalyWatchesAsync()).Watches.Single(w => w.Name == "queue-depth").Series[0].Points;
+        Assert.Equal(0, await vigil.StopAsync(TimeSpan.FromSeconds(20)));
+        await using var restarted = await VigilServerProcess.StartAsync(vigil.DataDirectory, environment: FastEnvironment(
+            ("VIGIL__ANOMALIES__EVALUATIONINTERVAL", "1s"),
+            ("VIGIL__ANOMALIES__DEFAULTS", "false"),
+            ("VIGIL__ANOMALIES__REPLAYWINDOW", "1s")));
+        using var again = new VigilClient(restarted.HttpAddress);
+        await WaitForAsync(
+            () => again.ListAnomalyWatchesAsync(),
+            w => w.Watches.Any(x => x.Name == "queue-depth" && x.Series.Count == 1 && x.Series[0].Points > points),
+            $"the detector to resume past {points} points");
+        Assert.Contains("detector state(s) resumed from", restarted.Output, StringComparison.Ordinal);
+        var reopened = await again.GetAnomalyAsync(anomaly.Id);
+        Assert.False(reopened.Open); // closed at start: the open/close tracker is not saved
     }
 
     [Fact]
