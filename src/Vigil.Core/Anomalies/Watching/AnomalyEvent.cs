@@ -60,7 +60,7 @@ public sealed record AnomalyEvent(
         var u = watch.Unit;
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{what}{where} is {Format(actual)}{u}, expected {Format(low)}–{Format(high)}{u} since {since.UtcDateTime:HH:mm} (score {score:0.00})");
+            $"{what}{where} is {Format(actual)}{u}, expected {FormatRange(low, high)}{u} since {since.UtcDateTime:HH:mm} (score {score:0.00})");
     }
 
     /// <summary>A number for people: up to four significant digits, no exponent for everyday magnitudes.</summary>
@@ -80,6 +80,21 @@ public sealed record AnomalyEvent(
             >= 1 => value.ToString("0.##", CultureInfo.InvariantCulture),
             _ => value.ToString("G3", CultureInfo.InvariantCulture),
         };
+    }
+
+    /// <summary>A range for people, both ends at the precision of the larger one (<c>95–105</c>, not <c>94.69–105</c>).</summary>
+    public static string FormatRange(double low, double high)
+    {
+        var scale = Math.Max(Math.Abs(low), Math.Abs(high));
+        if (!double.IsFinite(scale) || scale >= 1e6 || scale < 1e-4)
+        {
+            return $"{Format(low)}–{Format(high)}";
+        }
+
+        // Three significant digits of the larger end; the smaller is rounded to the same place.
+        var decimals = Math.Max(0, 2 - (int)Math.Floor(Math.Log10(scale)));
+        var pattern = decimals == 0 ? "0" : "0." + new string('#', decimals);
+        return $"{Math.Round(low, decimals).ToString(pattern, CultureInfo.InvariantCulture)}–{Math.Round(high, decimals).ToString(pattern, CultureInfo.InvariantCulture)}";
     }
 
     private static string Subject(IReadOnlyDictionary<string, string> labels, AnomalyWatch watch)

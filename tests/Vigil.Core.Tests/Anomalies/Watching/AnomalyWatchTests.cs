@@ -43,6 +43,9 @@ public sealed class AnomalyWatchTests
         var labels = new Dictionary<string, string> { ["service_name"] = "checkout", ["deployment_environment_name"] = "prod" };
         var text = AnomalyEvent.Explain(watch, labels, 412, 112.5, 8.75, 0.934, new DateTimeOffset(2026, 11, 29, 14, 2, 0, TimeSpan.Zero));
         Assert.Equal("request rate of checkout in prod is 412/s, expected 95–130/s since 14:02 (score 0.93)", text);
+        Assert.Equal("95–105", AnomalyEvent.FormatRange(94.69, 105.2));
+        Assert.Equal("0.0123–0.0341", AnomalyEvent.FormatRange(0.0123, 0.0341));
+        Assert.Equal("-2.5–7.25", AnomalyEvent.FormatRange(-2.5, 7.25));
     }
 
     [Fact]
