@@ -65,7 +65,7 @@ internal static class DriftSnapshotCommand
             HelpName = "FILE",
         };
 
-        var command = new Command("snapshot", "Collect this environment's configuration, secrets (as fingerprints), runtime, packages, schema and endpoints; upload it or write it with --out.")
+        var command = new Command("snapshot", "Collect this environment's configuration, secrets (as fingerprints), runtime, packages, schema and endpoints; upload it (ingest key) or write it with --out. Secrets leave the host only as HMAC-SHA256 fingerprints keyed by $VIGIL_DRIFT_KEY (hex, at least 32 digits, the same key everywhere you compare), or as presence alone without it.")
         {
             environment, service, root, databases, manifests, probe, patterns, output,
         };
@@ -78,14 +78,14 @@ internal static class DriftSnapshotCommand
             var manifestFiles = parseResult.GetValue(manifests) ?? [];
             var outFile = parseResult.GetValue(output);
 
-            if (!ValidName(environmentName))
+            if (!ValidName(environmentName, 63))
             {
-                return await UsageAsync(context, $"'{Display.Safe(environmentName)}' is not an environment name for --environment: use letters, digits, '.', '_' or '-'.");
+                return await UsageAsync(context, $"'{Display.Safe(environmentName)}' is not an environment name for --environment: 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit.");
             }
 
-            if (serviceName is not null && !ValidName(serviceName))
+            if (serviceName is not null && !ValidName(serviceName, 200))
             {
-                return await UsageAsync(context, $"'{Display.Safe(serviceName)}' is not a service name for --service: use letters, digits, '.', '_' or '-'.");
+                return await UsageAsync(context, $"'{Display.Safe(serviceName)}' is not a service name for --service: 1 to 200 letters, digits, '.', '_' or '-', starting with a letter or digit.");
             }
 
             if (!Directory.Exists(rootPath))
@@ -221,8 +221,9 @@ internal static class DriftSnapshotCommand
         table.WriteTo(context.Out);
     }
 
-    private static bool ValidName(string name) =>
-        name.Length is > 0 and <= 128 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+    private static bool ValidName(string name, int maxLength) =>
+        name.Length > 0 && name.Length <= maxLength && char.IsAsciiLetterOrDigit(name[0]) &&
+        name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     private static async Task<int> UsageAsync(CliContext context, string message)
     {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Vigil.Core.Drift.Sources;
 
 namespace Vigil.Core.Drift;
@@ -7,15 +9,22 @@ namespace Vigil.Core.Drift;
 /// Runs every <see cref="ISnapshotSource"/> in turn and assembles a <see cref="DriftSnapshot"/>: a source that throws
 /// becomes one <c>unreadable</c> item (key <c>source:&lt;name&gt;</c>, value <c>could not read: reason</c>) and never
 /// aborts the snapshot; items are bounded (<see cref="DefaultMaxItems"/>, with one item saying so when cut), sources
-/// redacted, secrets forced to have no value, exact duplicates removed, and the rest ordered by category, then key.
+/// redacted, secrets forced to have no value, keys, sources and values kept within the server's limits, exact duplicates
+/// removed, one item per (category, key), ordered by category, then key.
 /// </summary>
 public sealed class SnapshotCollector
 {
     /// <summary>
     /// The most items one snapshot holds by default: far above a large service (10,000 configuration keys, 2,000 packages,
-    /// a 500-table schema make about 20,000), low enough that a runaway tree cannot exhaust memory or the upload.
+    /// a 500-table schema make about 20,000), and what the server accepts in one upload.
     /// </summary>
-    public const int DefaultMaxItems = 200_000;
+    public const int DefaultMaxItems = 100_000;
+
+    /// <summary>The longest key and source kept (the server's limit); a longer key is cut and ends with a hash so it stays unique.</summary>
+    public const int MaxKeyLength = 1024;
+
+    /// <summary>The longest value kept (the server's limit); a longer one is replaced by its SHA-256, so equal values still compare equal.</summary>
+    public const int MaxValueLength = 16_384;
 
     /// <summary>The key of the item that says the snapshot was cut at the limit.</summary>
     public const string TruncatedKey = "snapshot:truncated";
@@ -89,15 +98,26 @@ public sealed class SnapshotCollector
         }
 
         var redacted = new Dictionary<string, string>(StringComparer.Ordinal);
-        var clean = items.List
+        var sorted = items.List
             .Select(item => Clean(item, context.Secrets, redacted))
             .Distinct()
             .OrderBy(i => i.Category, StringComparer.Ordinal)
             .ThenBy(i => i.Key, StringComparer.Ordinal)
             .ThenBy(i => i.Kind, StringComparer.Ordinal)
             .ThenBy(i => i.Value, StringComparer.Ordinal)
-            .ThenBy(i => i.Source, StringComparer.Ordinal)
-            .ToList();
+            .ThenBy(i => i.Source, StringComparer.Ordinal);
+
+        // Items are matched across snapshots by (category, key): when two sources name the same fact differently (one
+        // Deployment in two manifests), the first in this order is kept so the snapshot stays comparable and uploadable.
+        var clean = new List<SnapshotItem>();
+        foreach (var item in sorted)
+        {
+            if (clean.Count == 0 || clean[^1].Category != item.Category || clean[^1].Key != item.Key)
+            {
+                clean.Add(item);
+            }
+        }
+
         return new DriftSnapshot(context.EnvironmentName, service, takenAt, host, clean);
     }
 
@@ -122,13 +142,42 @@ public sealed class SnapshotCollector
             redacted[item.Source] = source;
         }
 
+        if (source is { Length: > MaxKeyLength })
+        {
+            source = source[..(MaxKeyLength - 1)] + "…";
+        }
+
+        var key = BoundKey(item.Key);
         if (item.Secret is not null)
         {
-            return item with { Value = null, Source = source };
+            return item with { Key = key, Value = null, Source = source };
         }
 
         var value = item.Kind == DriftItemKinds.Unreadable && item.Value is not null ? secrets.Redact(item.Value) : item.Value;
-        return item with { Value = value, Source = source };
+        if (value is { Length: > MaxValueLength })
+        {
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+            value = string.Create(CultureInfo.InvariantCulture, $"sha256:{hash} ({value.Length} characters, too long to record)");
+        }
+
+        return item with { Key = key, Value = value, Source = source };
+    }
+
+    // Control characters become '?'; a key over the limit keeps its start and ends with a hash of the whole, so it stays unique.
+    private static string BoundKey(string key)
+    {
+        if (key.Any(char.IsControl))
+        {
+            key = string.Concat(key.Select(c => char.IsControl(c) ? '?' : c));
+        }
+
+        if (key.Length <= MaxKeyLength)
+        {
+            return key;
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
+        return key[..(MaxKeyLength - 18)] + "…#" + hash;
     }
 
     /// <summary>A list that keeps the first <c>max</c> items and counts the rest.</summary>

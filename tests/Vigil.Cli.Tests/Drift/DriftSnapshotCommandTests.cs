@@ -129,6 +129,8 @@ public sealed class DriftSnapshotCommandTests
     [InlineData("drift", "snapshot")]
     [InlineData("drift", "snapshot", "--environment", "prod", "--root", "/nonexistent/vigil-root")]
     [InlineData("drift", "snapshot", "--environment", "prod prod")]
+    [InlineData("drift", "snapshot", "--environment", "-prod")]
+    [InlineData("drift", "snapshot", "--environment", "prod", "--service", "a/b")]
     [InlineData("drift", "snapshot", "--environment", "prod", "--secret-pattern", "(unclosed")]
     [InlineData("drift", "snapshot", "--environment", "prod", "--db-env", "Host=db;Password=x")]
     public async Task Snapshot_BadUsage_Exits3WithoutCallingTheServer(params string[] args)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -266,8 +267,10 @@ public sealed partial class DependencySource : ISnapshotSource
     private static List<(string, string)> GradleLock(string text)
     {
         var found = new List<(string, string)>();
+        var number = 0;
         foreach (var raw in text.ReplaceLineEndings("\n").Split('\n'))
         {
+            number++;
             var line = raw.Trim();
             if (line.Length == 0 || line[0] == '#' || line.StartsWith("empty=", StringComparison.Ordinal))
             {
@@ -277,7 +280,7 @@ public sealed partial class DependencySource : ISnapshotSource
             var coordinates = line.Split('=')[0].Split(':');
             if (coordinates.Length < 3)
             {
-                throw new SourceReadException($"gradle.lockfile line '{(line.Length > 80 ? line[..80] : line)}' is not group:artifact:version=configurations");
+                throw new SourceReadException(string.Create(CultureInfo.InvariantCulture, $"gradle.lockfile line {number} is not group:artifact:version=configurations"));
             }
 
             found.Add(("maven:" + coordinates[0] + ":" + coordinates[1], coordinates[2]));

@@ -127,6 +127,12 @@ public sealed partial class EndpointSource : ISnapshotSource
 
         void Add(string scheme, string host, int port)
         {
+            // Listen addresses (http://0.0.0.0:8080, http://[::]:80) name no endpoint to reach.
+            if (host is "0.0.0.0" or "[::]" or "::")
+            {
+                return;
+            }
+
             if (host.Length > 0 && host.Length <= 253 && port is > 0 and <= 65535 && (host.Any(char.IsAsciiLetter) || IsIpLiteral(host)))
             {
                 found.Add((scheme, host.ToLowerInvariant(), port));

@@ -328,7 +328,7 @@ public sealed partial class RuntimeSource : ISnapshotSource
             }
             catch (SourceReadException e)
             {
-                facts.Unreadable("java", jvm + "/release", e);
+                facts.Unreadable("java:" + jvm[(jvm.LastIndexOf('/') + 1)..], jvm + "/release", e);
                 continue;
             }
 
@@ -481,7 +481,7 @@ public sealed partial class RuntimeSource : ISnapshotSource
         }
         catch (SourceReadException e)
         {
-            facts.Unreadable("openssl", file, e);
+            facts.Unreadable("openssl:config", file, e);
             return;
         }
 

@@ -178,7 +178,7 @@ internal sealed class TomlReader(string text)
             }
             catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
             {
-                throw Error($"'{bare}' is not a number");
+                throw Error("a value is not a number");
             }
         }
 
@@ -201,7 +201,8 @@ internal sealed class TomlReader(string text)
             }
         }
 
-        throw Error($"'{(bare.Length > 40 ? bare[..40] + "…" : bare)}' is not a TOML value");
+        // The text itself is left out of the reason: an unquoted value may be a secret.
+        throw Error("a value is not a TOML string, number, boolean, date, array or table");
     }
 
     private List<string> ReadKey()

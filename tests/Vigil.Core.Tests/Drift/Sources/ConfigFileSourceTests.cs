@@ -219,6 +219,20 @@ public sealed class ConfigFileSourceTests
     }
 
     [Fact]
+    public async Task Collect_UnreadableReasons_NeverQuoteTheFilesText()
+    {
+        using var tree = new PlantedTree()
+            .Write("app/secrets.toml", "password = hunter2\n")
+            .Write("app/more.toml", "pin = 0b12\n");
+
+        var items = await Collect.RunAsync(new ConfigFileSource(), tree.Context());
+
+        Assert.Equal("could not read: invalid TOML at line 1: a value is not a TOML string, number, boolean, date, array or table", Collect.Value(items, "app/secrets.toml"));
+        Assert.Equal("could not read: invalid TOML at line 1: a value is not a number", Collect.Value(items, "app/more.toml"));
+        Assert.DoesNotContain(items, i => (i.Value ?? "").Contains("hunter2", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Collect_SecretsInConfig_AreFingerprintsAndTheirValuesAppearNowhere()
     {
         const string password = "pl4nted-Pa55word";

@@ -33,6 +33,8 @@ public sealed class EndpointSourceTests
     [InlineData("/var/lib/app")]
     [InlineData("file:///etc/app.conf")]
     [InlineData("Data Source=/data/app.db")]
+    [InlineData("http://0.0.0.0:8080;http://[::]:8081")]
+    [InlineData("http://+:8080")]
     public void Find_IgnoresValuesThatNameNoEndpoint(string value)
     {
         Assert.Empty(EndpointSource.Find(value));

@@ -50,6 +50,34 @@ public sealed class SnapshotCollectorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Collect_KeepsOneItemPerCategoryAndKey_AndKeysAndValuesWithinTheServersLimits()
+    {
+        var longValue = new string('v', SnapshotCollector.MaxValueLength + 1);
+        var longKey = new string('k', SnapshotCollector.MaxKeyLength + 10);
+        var source = new FixedSource(
+            new SnapshotItem("resource", "replicas", "Deployment/orders/replicas", "3", "manifest:b.yaml"),
+            new SnapshotItem("resource", "replicas", "Deployment/orders/replicas", "2", "manifest:a.yaml"),
+            new SnapshotItem("config", "key", "app/x.json:Big", longValue, "app/x.json"),
+            new SnapshotItem("config", "key", longKey, "1", "app/x.json"),
+            new SnapshotItem("config", "key", longKey + "-other", "2", "app/x.json"),
+            new SnapshotItem("config", "key", "line\nbreak", "3", "app/x.json"));
+        using var tree = new PlantedTree();
+
+        var snapshot = await new SnapshotCollector([source], new FakeTimeProvider(Now)).CollectAsync(tree.Context(), null, "h", CancellationToken.None);
+
+        Assert.Equal("2", Collect.Value(snapshot.Items, "Deployment/orders/replicas"));
+        var big = Collect.Value(snapshot.Items, "app/x.json:Big")!;
+        Assert.StartsWith("sha256:", big, StringComparison.Ordinal);
+        Assert.EndsWith($"({longValue.Length} characters, too long to record)", big, StringComparison.Ordinal);
+        var cut = snapshot.Items.Where(i => i.Key.StartsWith("kkkk", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, cut.Count);
+        Assert.All(cut, i => Assert.Equal(SnapshotCollector.MaxKeyLength, i.Key.Length));
+        Assert.NotEqual(cut[0].Key, cut[1].Key);
+        Assert.Equal("3", Collect.Value(snapshot.Items, "line?break"));
+        Assert.Equal(snapshot.Items.Count, snapshot.Items.Select(i => (i.Category, i.Key)).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Collect_OverTheItemLimit_KeepsTheLimitAndSaysSo()
     {
         var items = Enumerable.Range(0, 50).Select(i => new SnapshotItem("env", "variable", "V" + i.ToString("D2", CultureInfo.InvariantCulture), "x", "env")).ToArray();
