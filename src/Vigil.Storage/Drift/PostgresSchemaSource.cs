@@ -13,12 +13,13 @@ namespace Vigil.Storage.Drift;
 /// <c>schema.table.index|constraint|trigger</c>, <c>schema.view|sequence|enum</c>, <c>extension</c>,
 /// <c>schema.function(arg types)</c>; migrations <c>efcore:ID</c>, <c>flyway:VERSION</c>, <c>liquibase:ID:AUTHOR:FILE</c>.
 /// Definitions are normalised (<see cref="SchemaSql"/>) and items sorted, so OID order, creation order and whitespace
-/// never create drift. The server's version is the item <c>$VARIABLE:server_version</c> (kind runtime). Every item's source is
-/// <c>$VARIABLE (postgresql)</c>: never the password, nor the host and database, which differ per environment and would
-/// stop a comparer from matching an unreadable side with the other side's items. A missing variable, a bad connection string or an unreachable server becomes one
-/// <see cref="DriftItemKinds.Unreadable"/> item (in the schema and the migration category) with a redacted reason that
-/// names the database (<c>orders@db.internal:5432</c>); this source never throws for them. A part the role may not read
-/// (<c>$VARIABLE:migrations</c>) is unreadable on its own and the rest is still read.
+/// never create drift. The server's version is the item <c>$VARIABLE:server_version</c> (kind runtime). Every item's
+/// source is <c>$VARIABLE (postgresql)</c>: never the password, nor the host and database, which differ per environment
+/// and would stop a comparer from matching an unreadable side with the other side's items. A missing variable, a bad
+/// connection string or an unreachable server becomes one <see cref="DriftItemKinds.Unreadable"/> item (in the schema
+/// and the migration category) with a redacted reason that names the database (<c>orders@db.internal:5432</c>); this
+/// source never throws for them. A part the role may not read (<c>$VARIABLE:migrations</c>) is unreadable on its own
+/// and the rest is still read.
 /// </summary>
 public sealed class PostgresSchemaSource : ISnapshotSource
 {
