@@ -12,5 +12,6 @@ internal static class BenchCommand
             LoghubBenchCommand.Create(context),
             LoghubBenchCommand.CreateStream(context),
             JudgeBenchCommand.Create(context),
+            CheckBenchCommand.Create(context),
         };
 }
