@@ -10,7 +10,7 @@ namespace Vigil.Server.Configuration;
 public sealed class VigilOptions
 {
     /// <summary>The section names, as written in vigil.yaml.</summary>
-    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics", "metricsSource", "verification"];
+    public static IReadOnlyList<string> SectionNames { get; } = ["server", "security", "query", "storage", "intake", "spanMetrics", "metricsSource", "verification", "checks"];
 
     /// <summary>Addresses, data folder, shutdown.</summary>
     public ServerOptions Server { get; } = new();
@@ -39,6 +39,9 @@ public sealed class VigilOptions
     /// <summary>Verification runs and verdict webhooks.</summary>
     public Verification.VerificationOptions Verification { get; } = new();
 
+    /// <summary>Synthetic checks: the local location, bounds, retention.</summary>
+    public Checks.ChecksOptions Checks { get; } = new();
+
     /// <summary>The options object for a section name (case-insensitive), or null for an unknown section.</summary>
     public object? Section(string name) => name.ToLowerInvariant() switch
     {
@@ -50,6 +53,7 @@ public sealed class VigilOptions
         "spanmetrics" => SpanMetrics,
         "metricssource" => MetricsSource,
         "verification" => Verification,
+        "checks" => Checks,
         _ => null,
     };
 
@@ -82,6 +86,7 @@ public sealed class VigilOptions
         errors.AddRange(SpanMetrics.Validate());
         MetricsSource.Validate(errors);
         Verification.Validate(errors);
+        Checks.Validate(errors);
     }
 
     /// <summary>The parsed listen addresses that are enabled.</summary>

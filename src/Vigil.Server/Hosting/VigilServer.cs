@@ -128,6 +128,7 @@ public static partial class VigilServer
             services.AddHostedService<LogPatterns.ReleasePatternTimeline>();
             Declarative.DeclarativeEndpoints.AddDeclarative(services);
             services.AddVerification(options.Verification);
+            Checks.ChecksServiceCollectionExtensions.AddChecks(services, options.Checks);
 
             var app = builder.Build();
             app.UseStatusCodePages();
@@ -145,6 +146,7 @@ public static partial class VigilServer
             app.MapRemoteWrite();
             Declarative.DeclarativeEndpoints.MapDeclarativeEndpoints(app);
             app.MapVerificationEndpoints();
+            Checks.CheckEndpoints.MapCheckEndpoints(app);
 
             try
             {

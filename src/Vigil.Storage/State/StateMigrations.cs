@@ -87,5 +87,17 @@ internal static class StateMigrations
                 PRIMARY KEY (kind, name)
             ) STRICT;
             """),
+        new(3, "check_results", """
+            CREATE TABLE check_results (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                check_name  TEXT NOT NULL,
+                location    TEXT NOT NULL,
+                started_at  TEXT NOT NULL,
+                outcome     TEXT NOT NULL,
+                result_json TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX check_results_check_location ON check_results (check_name, location, id);
+            CREATE INDEX check_results_check_started ON check_results (check_name, started_at DESC, id DESC);
+            """),
     ];
 }
