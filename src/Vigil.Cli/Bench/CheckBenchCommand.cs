@@ -34,6 +34,9 @@ internal static class CheckBenchCommand
     // The timeout of one check on both sides (the blackbox module's and the Vigil checks').
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
+    // The location of the agent in the --agent variant.
+    private const string AgentLocation = "bench";
+
     public static Command Create(CliContext context)
     {
         var targets = new Option<int>("--targets")
@@ -45,11 +48,15 @@ internal static class CheckBenchCommand
         var interval = CliOptions.Duration("--interval", "How often each target is checked. Default: 10s.");
         var duration = CliOptions.Duration("--duration", "How long each side is measured, after a warm-up of one interval. Default: 10m.");
         var only = CliOptions.OneOf("--only", "Run one side only (for development); the CPU comparison then has nothing to compare with.", "blackbox", "vigil");
+        var agent = new Option<bool>("--agent")
+        {
+            Description = "Also measure Vigil with the checks run by a 'vigil agent' process (the server then only stores results), to show where the CPU goes.",
+        };
         var command = new Command(
             "checks",
             "Run the same local HTTP checks with blackbox_exporter and with a Vigil server, and compare checks per minute, CPU per check, memory and Vigil's scheduling jitter.")
         {
-            targets, interval, duration, only,
+            targets, interval, duration, only, agent,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -90,7 +97,11 @@ internal static class CheckBenchCommand
 
                 if (side != "blackbox")
                 {
-                    reports.Add(await RunVigilAsync(server, settings, context.Environment.Time, log, cancellationToken));
+                    reports.Add(await RunVigilAsync(server, settings, context.Environment.Time, viaAgent: false, log, cancellationToken));
+                    if (parseResult.GetValue(agent))
+                    {
+                        reports.Add(await RunVigilAsync(server, settings, context.Environment.Time, viaAgent: true, log, cancellationToken));
+                    }
                 }
             }
             catch (BenchException e)
@@ -147,6 +158,9 @@ internal static class CheckBenchCommand
         double? DurationP50Ms,
         string? FirstFailure)
     {
+        /// <summary>For the agent variant: the server's CPU over the window (it takes and stores the agent's results).</summary>
+        public double? ServerCpuSeconds { get; init; }
+
         public double ChecksPerMinute => WindowSeconds <= 0 ? 0 : Checks * 60 / WindowSeconds;
 
         public double CpuMsPerCheck => Checks == 0 ? double.NaN : CpuSeconds * 1000 / Checks;
@@ -263,8 +277,25 @@ internal static class CheckBenchCommand
 
     // Fires onDue(target, measured) at each target's phase of every interval, from now to the end of the window; samples
     // CPU (of the system's process and of this one) and the targets' counters at the window's edges.
-    private static async Task<Window> DriveAsync(Settings settings, CheckBenchTargets targets, int pid, Action<int, bool> onDue, TextWriter log, CancellationToken cancellationToken)
+    private static async Task<Window> DriveAsync(Settings settings, CheckBenchTargets targets, int pid, Action<int, bool>? onDue, TextWriter log, CancellationToken cancellationToken, Action? atWindowStart = null)
     {
+        if (onDue is null)
+        {
+            // Nothing to drive (Vigil schedules its own checks): sample at the window's edges only.
+            var watch = Stopwatch.StartNew();
+            await DelayUntilAsync(watch, settings.Warmup.TotalSeconds, cancellationToken);
+            var first = Sample.Take(pid, targets);
+            atWindowStart?.Invoke();
+            for (var minute = 1; minute * 60 < settings.Duration.TotalSeconds; minute++)
+            {
+                await DelayUntilAsync(watch, settings.Warmup.TotalSeconds + (minute * 60), cancellationToken);
+                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bench: {minute} of {settings.Duration.TotalMinutes:0.#} minutes"));
+            }
+
+            await DelayUntilAsync(watch, (settings.Warmup + settings.Duration).TotalSeconds, cancellationToken);
+            return Window.Between(first, Sample.Take(pid, targets));
+        }
+
         var clock = Stopwatch.StartNew();
         var step = settings.Interval.TotalSeconds / settings.Targets;
         var windowStart = settings.Warmup.TotalSeconds;
@@ -283,6 +314,7 @@ internal static class CheckBenchCommand
             {
                 await DelayUntilAsync(clock, windowStart, cancellationToken);
                 start = Sample.Take(pid, targets);
+                atWindowStart?.Invoke();
             }
 
             await DelayUntilAsync(clock, due, cancellationToken);
@@ -324,7 +356,9 @@ internal static class CheckBenchCommand
     }
 
     // Vigil: a real server with one check per target, applied through the API; results read back through the API.
-    private static async Task<SideReport> RunVigilAsync(CheckBenchTargets targets, Settings settings, TimeProvider time, TextWriter log, CancellationToken cancellationToken)
+    // With viaAgent, the checks are assigned to location `bench` and run by a `vigil agent` child: the row's CPU is the
+    // agent's (scheduling, running, reporting) and ServerCpuSeconds the server's (taking, storing, deriving series).
+    private static async Task<SideReport> RunVigilAsync(CheckBenchTargets targets, Settings settings, TimeProvider time, bool viaAgent, TextWriter log, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("vigil-bench-server-");
         try
@@ -351,7 +385,7 @@ internal static class CheckBenchCommand
                     var text = new StringBuilder();
                     for (var i = first; i < Math.Min(names.Length, first + 1000); i++)
                     {
-                        text.Append(CheckDocument(names[i], targets.Url(i), settings.Interval));
+                        text.Append(CheckDocument(names[i], targets.Url(i), settings.Interval, viaAgent ? AgentLocation : null));
                     }
 
                     try
@@ -364,9 +398,16 @@ internal static class CheckBenchCommand
                     }
                 }
 
-                await log.WriteLineAsync($"bench: vigil serve {process.Id} at {address} with {names.Length} checks applied; measuring");
-                var window = await DriveAsync(settings, targets, process.Id, (_, _) => { }, log, cancellationToken);
-                var peak = ProcessAccounting.PeakRssBytes(process.Id);
+                using var agentProcess = viaAgent
+                    ? StartProcess(dotnet, [dll, "agent", "--server", address.ToString(), "--location", AgentLocation, "--poll-interval", "5s"], directory.FullName)
+                    : null;
+                var measured = agentProcess ?? process;
+                await log.WriteLineAsync($"bench: vigil serve {process.Id} at {address} with {names.Length} checks applied" +
+                    (agentProcess is null ? string.Empty : $", run by vigil agent {agentProcess.Id}") + "; measuring");
+                var serverCpuAtStart = 0.0;
+                var window = await DriveAsync(settings, targets, measured.Id, null, log, cancellationToken, () => serverCpuAtStart = ProcessAccounting.CpuSeconds(process.Id));
+                double? serverCpu = agentProcess is null ? null : ProcessAccounting.CpuSeconds(process.Id) - serverCpuAtStart;
+                var peak = ProcessAccounting.PeakRssBytes(measured.Id);
                 var windowEnd = time.GetUtcNow();
                 var windowStart = windowEnd - TimeSpan.FromSeconds(window.Seconds);
 
@@ -381,7 +422,7 @@ internal static class CheckBenchCommand
                     CheckResultsResponse response;
                     try
                     {
-                        response = await client.GetCheckResultsAsync(name, "local", limit, ct);
+                        response = await client.GetCheckResultsAsync(name, viaAgent ? AgentLocation : "local", limit, ct);
                     }
                     catch (VigilApiException e)
                     {
@@ -404,9 +445,17 @@ internal static class CheckBenchCommand
                     }
                 });
 
+                if (agentProcess is not null)
+                {
+                    Stop(agentProcess);
+                }
+
                 return new SideReport(
-                    "vigil", window.Seconds, Expected(settings), checks, failures, window.Cpu, peak, window.DriverCpu, window.Connections, window.Requests,
-                    Percentile(jitters, 0.5), Percentile(jitters, 0.99), jitters.Count == 0 ? null : jitters.Max(), Percentile(durations, 0.5), firstFailure);
+                    viaAgent ? "vigil agent" : "vigil", window.Seconds, Expected(settings), checks, failures, window.Cpu, peak, window.DriverCpu, window.Connections, window.Requests,
+                    Percentile(jitters, 0.5), Percentile(jitters, 0.99), jitters.Count == 0 ? null : jitters.Max(), Percentile(durations, 0.5), firstFailure)
+                {
+                    ServerCpuSeconds = serverCpu,
+                };
             }
             finally
             {
@@ -420,7 +469,7 @@ internal static class CheckBenchCommand
     }
 
     /// <summary>The check document the benchmark applies for one target: a plain GET that must answer 2xx.</summary>
-    internal static string CheckDocument(string name, string url, TimeSpan interval) => string.Create(CultureInfo.InvariantCulture, $"""
+    internal static string CheckDocument(string name, string url, TimeSpan interval, string? location) => string.Create(CultureInfo.InvariantCulture, $"""
         ---
         apiVersion: vigil/v1
         kind: Check
@@ -430,6 +479,7 @@ internal static class CheckBenchCommand
           type: http
           interval: {interval.TotalSeconds:0}s
           timeout: {CheckTimeout.TotalSeconds:0}s
+          locations: [{location ?? "local"}]
           http:
             url: {url}
 
@@ -491,6 +541,11 @@ internal static class CheckBenchCommand
         output.WriteLine();
         output.WriteLine("CPU_S: user+system CPU of the system's own process over the window (/proc/PID/stat); DRIVER_CPU_S: this process");
         output.WriteLine("(the /probe driver for blackbox_exporter, and the targets in both rows). CONN/REQ: connections and requests the targets saw.");
+        foreach (var r in reports.Where(r => r.ServerCpuSeconds is not null))
+        {
+            output.WriteLine(string.Create(c, $"{r.System}: CPU_S is the agent's; the server that took and stored its results used {r.ServerCpuSeconds:0.00} s more ({r.ServerCpuSeconds * 1000 / Math.Max(1, r.Checks):0.000} ms per check)."));
+        }
+
         foreach (var r in reports.Where(r => r.FirstFailure is not null))
         {
             output.WriteLine($"{r.System}: first failure: {Display.Safe(r.FirstFailure!)}");
