@@ -25,10 +25,10 @@ internal static partial class AgentCommand
             Required = true,
         };
         var pollInterval = CliOptions.Duration("--poll-interval", "How often to fetch the check list again. Default: 15s; at least 1s.");
-        var readyFile = CliOptions.Text("--ready-file", "Write a JSON line here once the first check list arrived (for supervisors and tests).", "FILE");
+        var readyFile = CliOptions.Text("--ready-file", "Write a JSON document (location, server, checks, pid) here once the first check list arrived (for supervisors and tests).", "FILE");
         var maxPending = new Option<int>("--max-pending")
         {
-            Description = $"The most results kept while the server is unreachable; the oldest beyond are dropped (and counted). Default: {CheckAgentOptions.DefaultMaxPending}.",
+            Description = "The most results kept while the server is unreachable; the oldest beyond are dropped (and counted).",
             HelpName = "N",
             DefaultValueFactory = _ => CheckAgentOptions.DefaultMaxPending,
         };
@@ -36,7 +36,8 @@ internal static partial class AgentCommand
         var command = new Command(
             "agent",
             "Run the synthetic checks assigned to one location and report their results to a Vigil server (with an ingest key). " +
-            "Secrets the checks reference (${env:NAME}) are read from this process's environment and never sent. Stops on Ctrl+C or SIGTERM.")
+            "Secrets the checks reference (${env:NAME}) are read from this process's environment and never sent. Keeps running while the " +
+            "server is away. Exit 0 when stopped by Ctrl+C or SIGTERM, 5 when the server refuses the agent at first contact.")
         {
             location, pollInterval, readyFile, maxPending,
         };

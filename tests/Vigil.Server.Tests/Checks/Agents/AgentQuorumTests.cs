@@ -65,14 +65,14 @@ public sealed class AgentQuorumTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TwoOfThreeQuorum_OneLocationFailing_StaysPassingAndNamesIt_TwoFailing_Fails_AcrossAServerRestart()
+    public async Task TwoOfThreeQuorum_OneLocationFailing_DoesNotFailAndNamesIt_TwoFailing_Fails_AcrossAServerRestart()
     {
         // Keys required on loopback too: a bootstrap admin key made offline, the agents' ingest key through the API.
         var bootstrap = await VigilServerProcess.RunCliAsync("keys", "create", "--name", "bootstrap", "--scope", "admin", "--data", _data, "-o", "json");
         Assert.True(bootstrap.ExitCode == 0, bootstrap.Error);
         var adminKey = Secret(bootstrap.Output);
         var serverEnvironment = new Dictionary<string, string> { ["VIGIL__SECURITY__REQUIREAPIKEYS"] = "true", ["VIGIL__CHECKS__RELOADINTERVAL"] = "1s", ["PROBE_LOCATION"] = "local" };
-        var vigil = await VigilServerProcess.StartAsync(_data, environment: serverEnvironment);
+        VigilServerProcess? vigil = await VigilServerProcess.StartAsync(_data, environment: serverEnvironment);
         try
         {
             var server = vigil.HttpAddress.ToString();
@@ -120,6 +120,7 @@ public sealed class AgentQuorumTests : IAsyncLifetime
             var port = vigil.HttpAddress.Port;
             Assert.Equal(0, await vigil.StopAsync(TimeSpan.FromSeconds(30)));
             await vigil.DisposeAsync();
+            vigil = null;
             await WaitUntilAsync(() => east.Output.Contains("cannot report", StringComparison.Ordinal) || east.Output.Contains("cannot reach", StringComparison.Ordinal), "east never noticed the server was gone", east, west);
             vigil = await VigilServerProcess.StartAsync(_data, environment: serverEnvironment, listen: $"127.0.0.1:{port}");
 
@@ -148,7 +149,10 @@ public sealed class AgentQuorumTests : IAsyncLifetime
         }
         finally
         {
-            await vigil.DisposeAsync();
+            if (vigil is not null)
+            {
+                await vigil.DisposeAsync();
+            }
         }
     }
 
