@@ -8,6 +8,21 @@ public static class CheckYaml
     /// <summary>The <c>kind</c> value.</summary>
     public const string Kind = "Check";
 
+    /// <summary>The interval when none is given.</summary>
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(60);
+
+    /// <summary>The shortest interval.</summary>
+    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest interval: a day.</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromHours(24);
+
+    /// <summary>The timeout when none is given (80% of the interval when the interval is this or shorter).</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest a regular expression in a check may take on one match; a slower match fails its assertion.</summary>
+    public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(250);
+
     /// <summary>
     /// Parses one document into a check, adding every problem to <paramref name="errors"/> as <c>file:line:col</c>
     /// (unknown keys and check types, bad durations, invalid regexes and JSON paths, ...). Returns null when any error
@@ -17,6 +32,51 @@ public static class CheckYaml
     /// <param name="text">The document's YAML text.</param>
     /// <param name="errors">Receives every problem.</param>
     /// <param name="lineOffset">Added to line numbers (the document's first line in its file, minus one).</param>
-    public static CheckDefinition? Parse(string file, string text, List<DocumentError> errors, int lineOffset = 0) =>
-        throw new NotSupportedException("CheckYaml.Parse lands with the checks-engine branch");
+    public static CheckDefinition? Parse(string file, string text, List<DocumentError> errors, int lineOffset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(errors);
+        var before = errors.Count;
+        var fields = new YamlFields(file, text, lineOffset, errors);
+        var root = fields.Load();
+        if (root is null)
+        {
+            if (errors.Count == before)
+            {
+                errors.Add(new DocumentError(file, 0, 0, "empty document"));
+            }
+
+            return null;
+        }
+
+        var check = new CheckReader(fields).Read(root);
+        if (errors.Count == before && check is not null)
+        {
+            return check;
+        }
+
+        var found = errors.Skip(before).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        errors.RemoveRange(before, found.Count);
+        errors.AddRange(found);
+        if (found.Count == 0)
+        {
+            errors.Add(new DocumentError(file, 0, 0, "not a valid check"));
+        }
+
+        return null;
+    }
+}
+
+/// <summary>The <c>Check</c> kind of declarative object: <c>vigil apply -f</c> validates checks through it.</summary>
+public sealed class CheckKind : IDeclarativeKind
+{
+    /// <inheritdoc />
+    public string Kind => CheckYaml.Kind;
+
+    /// <inheritdoc />
+    public void Validate(YamlDocumentText document, DeclarativeValidationContext context, List<DocumentError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        _ = CheckYaml.Parse(document.File, document.Text, errors, document.LineOffset);
+    }
 }

@@ -54,7 +54,7 @@ public sealed class DeclarativeKinds
     }
 
     /// <summary>Every kind Vigil has now: <c>VerificationPlan</c>.</summary>
-    public static DeclarativeKinds Default { get; } = new([new Verification.Plans.VerificationPlanKind()]);
+    public static DeclarativeKinds Default { get; } = new([new Verification.Plans.VerificationPlanKind(), new Checks.CheckKind()]);
 
     /// <summary>The kind names, sorted.</summary>
     public IReadOnlyList<string> Names => [.. _kinds.Values.Select(k => k.Kind).Order(StringComparer.Ordinal)];
