@@ -31,8 +31,8 @@ internal static class CheckBenchCommand
     /// <summary>The first bar: p99 scheduling jitter, milliseconds.</summary>
     public const double BarJitterP99Ms = 100;
 
-    // The timeout of one check on both sides (the blackbox module's and the Vigil checks').
-    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
+    // The timeout of one check on both sides (the blackbox module's and the Vigil checks'): 5 s, or half a shorter interval.
+    private static readonly TimeSpan MaxCheckTimeout = TimeSpan.FromSeconds(5);
 
     // The location of the agent in the --agent variant.
     private const string AgentLocation = "bench";
@@ -168,7 +168,12 @@ internal static class CheckBenchCommand
 
     internal sealed record BarPart(string Name, bool Met, string Detail);
 
-    private sealed record Settings(int Targets, TimeSpan Interval, TimeSpan Duration, TimeSpan Warmup);
+    private sealed record Settings(int Targets, TimeSpan Interval, TimeSpan Duration, TimeSpan Warmup)
+    {
+        public TimeSpan Timeout => Interval / 2 < MaxCheckTimeout ? Interval / 2 : MaxCheckTimeout;
+
+        public string TimeoutText => string.Create(CultureInfo.InvariantCulture, $"{Timeout.TotalMilliseconds:0}ms");
+    }
 
     private sealed class BenchException(string message) : Exception(message);
 
@@ -183,7 +188,7 @@ internal static class CheckBenchCommand
                 modules:
                   http_2xx:
                     prober: http
-                    timeout: {CheckTimeout.TotalSeconds:0}s
+                    timeout: {settings.TimeoutText}
                     http:
                       preferred_ip_protocol: ip4
                       ip_protocol_fallback: false
@@ -193,7 +198,7 @@ internal static class CheckBenchCommand
             try
             {
                 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
-                using var http = new HttpClient(handler) { Timeout = CheckTimeout + TimeSpan.FromSeconds(10) };
+                using var http = new HttpClient(handler) { Timeout = settings.Timeout + TimeSpan.FromSeconds(10) };
                 var probeBase = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/probe?module=http_2xx&target=";
                 await WaitUntilAsync(async ct => (await http.GetAsync($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/metrics", ct)).IsSuccessStatusCode,
                     TimeSpan.FromSeconds(30), () => process.HasExited ? $"blackbox_exporter exited with {process.ExitCode}" : null, cancellationToken);
@@ -385,7 +390,7 @@ internal static class CheckBenchCommand
                     var text = new StringBuilder();
                     for (var i = first; i < Math.Min(names.Length, first + 1000); i++)
                     {
-                        text.Append(CheckDocument(names[i], targets.Url(i), settings.Interval, viaAgent ? AgentLocation : null));
+                        text.Append(CheckDocument(names[i], targets.Url(i), settings.Interval, settings.TimeoutText, viaAgent ? AgentLocation : null));
                     }
 
                     try
@@ -394,10 +399,13 @@ internal static class CheckBenchCommand
                     }
                     catch (VigilApiException e)
                     {
-                        throw new BenchException($"applying the benchmark's checks failed: {e.Message} {string.Join("; ", e.Problem.Extensions?.Values.Select(v => v.ToString()).Take(3) ?? [])}");
+                        throw new BenchException($"applying the benchmark's checks failed: {e.Message}");
                     }
                 }
 
+                // The server loads applied checks on its next reload: wait until it has them all, so the warm-up starts with them running.
+                await WaitUntilAsync(async ct => (await client.ListChecksAsync(ct)).Checks.Count >= names.Length, TimeSpan.FromSeconds(60),
+                    () => process.HasExited ? $"vigil serve exited with {process.ExitCode}" : null, cancellationToken);
                 using var agentProcess = viaAgent
                     ? StartProcess(dotnet, [dll, "agent", "--server", address.ToString(), "--location", AgentLocation, "--poll-interval", "5s"], directory.FullName)
                     : null;
@@ -469,7 +477,7 @@ internal static class CheckBenchCommand
     }
 
     /// <summary>The check document the benchmark applies for one target: a plain GET that must answer 2xx.</summary>
-    internal static string CheckDocument(string name, string url, TimeSpan interval, string? location) => string.Create(CultureInfo.InvariantCulture, $"""
+    internal static string CheckDocument(string name, string url, TimeSpan interval, string timeout, string? location) => string.Create(CultureInfo.InvariantCulture, $"""
         ---
         apiVersion: vigil/v1
         kind: Check
@@ -478,7 +486,7 @@ internal static class CheckBenchCommand
         spec:
           type: http
           interval: {interval.TotalSeconds:0}s
-          timeout: {CheckTimeout.TotalSeconds:0}s
+          timeout: {timeout}
           locations: [{location ?? "local"}]
           http:
             url: {url}
