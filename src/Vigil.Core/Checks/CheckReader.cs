@@ -132,7 +132,7 @@ internal sealed partial class CheckReader(YamlFields fields)
             }
         }
 
-        var (interval, timeout) = Timing(spec, specNode.Value);
+        var (interval, timeout) = Timing(spec);
         var retry = Retry(spec);
         var locations = Locations(spec);
         var quorum = locations.Count / 2 + 1;
@@ -189,7 +189,7 @@ internal sealed partial class CheckReader(YamlFields fields)
             : new CheckDefinition(name, type.Value, interval, timeout, retry, locations, quorum, degradedAfter, windows, labels, typeSpec);
     }
 
-    private (TimeSpan Interval, TimeSpan Timeout) Timing(Fields spec, YamlNode specNode)
+    private (TimeSpan Interval, TimeSpan Timeout) Timing(Fields spec)
     {
         var interval = CheckYaml.DefaultInterval;
         if (spec.TryGetValue("interval", out var intervalNode) && fields.Duration(intervalNode.Value, "spec.interval") is { } i)
@@ -221,7 +221,6 @@ internal sealed partial class CheckReader(YamlFields fields)
             }
         }
 
-        _ = specNode;
         return (interval, timeout);
     }
 

@@ -11,6 +11,9 @@ internal sealed record CatalogSnapshot(IReadOnlyDictionary<string, CatalogCheck>
 {
     public static CatalogSnapshot Empty { get; } = new(new Dictionary<string, CatalogCheck>(), new HashSet<string>(), 0);
 
+    /// <summary>Stored documents that could not be read, by name, with the text that failed (not parsed or logged again until it changes).</summary>
+    public IReadOnlyDictionary<string, string> Unreadable { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The checks assigned to <paramref name="location"/>, by name.</summary>
     public IEnumerable<CatalogCheck> AssignedTo(string location) =>
         Checks.Values.Where(c => c.Definition.Locations.Contains(location, StringComparer.Ordinal)).OrderBy(c => c.Definition.Name, StringComparer.Ordinal);
@@ -41,6 +44,7 @@ internal sealed partial class CheckCatalog(IDeclarativeStore store, ChecksOption
             var objects = await store.ListAsync(CheckYaml.Kind, cancellationToken).ConfigureAwait(false);
             var old = _current;
             var checks = new Dictionary<string, CatalogCheck>(StringComparer.Ordinal);
+            var unreadable = new Dictionary<string, string>(StringComparer.Ordinal);
             var names = objects.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
             var changed = !names.SetEquals(old.StoredNames);
             foreach (var o in objects.OrderBy(o => o.Name, StringComparer.Ordinal))
@@ -61,6 +65,12 @@ internal sealed partial class CheckCatalog(IDeclarativeStore store, ChecksOption
                     continue;
                 }
 
+                if (old.Unreadable.TryGetValue(o.Name, out var failed) && failed == o.Yaml)
+                {
+                    unreadable.Add(o.Name, o.Yaml);
+                    continue;
+                }
+
                 changed = true;
                 var errors = new List<DocumentError>();
                 CheckDefinition? definition;
@@ -76,6 +86,7 @@ internal sealed partial class CheckCatalog(IDeclarativeStore store, ChecksOption
 
                 if (definition is null || errors.Count > 0)
                 {
+                    unreadable.Add(o.Name, o.Yaml);
                     Log.Unreadable(logger, o.Name, string.Join("; ", errors.Take(5)));
                     continue;
                 }
@@ -88,7 +99,7 @@ internal sealed partial class CheckCatalog(IDeclarativeStore store, ChecksOption
                 return false;
             }
 
-            var snapshot = new CatalogSnapshot(checks, names, old.Version + 1);
+            var snapshot = new CatalogSnapshot(checks, names, old.Version + 1) { Unreadable = unreadable };
             _current = snapshot;
             var local = snapshot.AssignedTo(CheckDefinition.LocalLocation).Count();
             Log.Loaded(logger, checks.Count, local);

@@ -8,8 +8,8 @@ namespace Vigil.Server.Checks;
 /// <summary>Check results between the model and the API, and the checks an agent's results must pass.</summary>
 internal static partial class CheckDtos
 {
-    /// <summary>The longest location name: 64 characters of letters, digits, <c>.</c>, <c>_</c> and <c>-</c>, starting with a letter or digit.</summary>
-    public const int MaxLocationLength = 64;
+    /// <summary>The longest location name: 63 lowercase letters, digits and <c>-</c>, starting and ending with a letter or digit (as in a check's <c>spec.locations</c>).</summary>
+    public const int MaxLocationLength = 63;
 
     /// <summary>The longest reason (of a result, step or assertion): 2,000 characters.</summary>
     public const int MaxReasonLength = 2000;
@@ -315,7 +315,7 @@ internal static partial class CheckDtos
         public string Reason { get; set; } = string.Empty;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial Regex LocationName();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,39}$")]

@@ -229,7 +229,7 @@ public static class CheckEndpoints
     }
 
     private static string LocationRule(string location) =>
-        $"'{CheckDtos.Clip(location)}' is not a location name (1 to {CheckDtos.MaxLocationLength} letters, digits, '.', '_' or '-', starting with a letter or digit)";
+        $"'{CheckDtos.Clip(location)}' is not a location name (1 to {CheckDtos.MaxLocationLength} lowercase letters, digits and '-', starting and ending with a letter or digit)";
 
     private static ProblemHttpResult UnknownCheck(string name) => ApiProblems.NotFound($"no check named '{CheckDtos.Clip(name)}'");
 

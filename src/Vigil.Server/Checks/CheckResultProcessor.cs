@@ -16,6 +16,9 @@ internal sealed partial class CheckResultProcessor
     // Results written per batch: one transaction and one series write each.
     private const int MaxBatch = 500;
 
+    // How long the writer gathers results before a batch: short next to any check interval.
+    private static readonly TimeSpan BatchLinger = TimeSpan.FromMilliseconds(200);
+
     private readonly CheckCatalog _catalog;
     private readonly ICheckResultStore _store;
     private readonly IDerivedSeriesWriter _series;
@@ -30,6 +33,7 @@ internal sealed partial class CheckResultProcessor
     private readonly Dictionary<string, QuorumDecision> _decisions = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Check, string Location), long> _lastSampleMs = [];
     private long _dropped;
+    private int _full;
 
     // Used by the single writer only: the last quorum sample per check, so its series stays in time order.
     private readonly Dictionary<string, long> _lastDecisionMs = new(StringComparer.Ordinal);
@@ -64,10 +68,11 @@ internal sealed partial class CheckResultProcessor
         {
             foreach (var result in latest)
             {
-                if (checks.TryGetValue(result.Check, out var check) && check.Definition.Locations.Contains(result.Location, StringComparer.Ordinal))
+                // An agent may have reported already: what arrived since start is newer than what was stored.
+                if (checks.TryGetValue(result.Check, out var check) && check.Definition.Locations.Contains(result.Location, StringComparer.Ordinal)
+                    && LatestOf(result.Check).TryAdd(result.Location, result))
                 {
-                    LatestOf(result.Check)[result.Location] = result;
-                    _lastSampleMs[(result.Check, result.Location)] = result.StartedAt.ToUnixTimeMilliseconds();
+                    _lastSampleMs.TryAdd((result.Check, result.Location), result.StartedAt.ToUnixTimeMilliseconds());
                 }
             }
 
@@ -87,8 +92,18 @@ internal sealed partial class CheckResultProcessor
         if (_queue.Reader.Count + results.Count > _options.QueueSize)
         {
             Interlocked.Add(ref _dropped, results.Count);
-            Log.QueueFull(_logger, results.Count, _options.QueueSize);
+            if (Interlocked.Exchange(ref _full, 1) == 0)
+            {
+                // Once per episode: under sustained overload a line per result would add to the load.
+                Log.QueueFull(_logger, _options.QueueSize);
+            }
+
             return false;
+        }
+
+        if (Volatile.Read(ref _full) == 1 && Interlocked.Exchange(ref _full, 0) == 1)
+        {
+            Log.QueueRecovered(_logger, Dropped);
         }
 
         var now = _time.GetUtcNow();
@@ -165,6 +180,13 @@ internal sealed partial class CheckResultProcessor
         {
             while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                // Results trickle in one by one at the local location's pace: gathering them briefly turns a
+                // transaction per result into one per batch.
+                if (_queue.Reader.Count < MaxBatch)
+                {
+                    await Task.Delay(BatchLinger, _time, cancellationToken).ConfigureAwait(false);
+                }
+
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var work))
                 {
                     batch.Add(work);
@@ -304,8 +326,11 @@ internal sealed partial class CheckResultProcessor
         [LoggerMessage(EventId = 8011, Level = LogLevel.Information, Message = "Check {Check} is {Outcome} (was {Previous}): {Summary}")]
         public static partial void Changed(ILogger logger, string check, string previous, string outcome, string summary);
 
-        [LoggerMessage(EventId = 8012, Level = LogLevel.Warning, Message = "Check results: the write queue is full ({QueueSize}); {Count} result(s) dropped")]
-        public static partial void QueueFull(ILogger logger, int count, int queueSize);
+        [LoggerMessage(EventId = 8012, Level = LogLevel.Warning, Message = "Check results: the write queue is full (checks.queueSize {QueueSize}); results are dropped until it drains")]
+        public static partial void QueueFull(ILogger logger, int queueSize);
+
+        [LoggerMessage(EventId = 8015, Level = LogLevel.Information, Message = "Check results: the write queue takes results again ({Dropped} dropped since start)")]
+        public static partial void QueueRecovered(ILogger logger, long dropped);
 
         [LoggerMessage(EventId = 8013, Level = LogLevel.Error, Message = "Check results: cannot store {Count} result(s)")]
         public static partial void StoreFailed(ILogger logger, int count, Exception exception);

@@ -7,8 +7,9 @@ namespace Vigil.Storage.State;
 
 /// <summary>
 /// Check results in the state database's <c>check_results</c> table, one row per run with the whole result as JSON.
-/// Bounded: after each write, each (check, location) written keeps only its newest <see cref="MaxPerLocation"/> rows
-/// (by arrival), so the table holds at most checks × locations × that many rows.
+/// Bounded: each (check, location) keeps its newest <see cref="MaxPerLocation"/> rows (by arrival), pruned after a
+/// write once a tenth of that many rows arrived since its last prune, so the table holds at most checks × locations ×
+/// 1.1 × that many rows; results of deleted checks go with <see cref="DeleteOtherChecksAsync"/>.
 /// </summary>
 public sealed class SqliteCheckResultStore : ICheckResultStore
 {
@@ -25,6 +26,9 @@ public sealed class SqliteCheckResultStore : ICheckResultStore
     };
 
     private readonly SqliteStateStore _state;
+
+    // New rows per (check, location) since its last prune; entries go with DeleteOtherChecksAsync.
+    private readonly Dictionary<(string Check, string Location), int> _sinceLastPrune = [];
 
     /// <summary>Creates the store over an open state database.</summary>
     /// <param name="state">The state database.</param>
@@ -84,12 +88,35 @@ public sealed class SqliteCheckResultStore : ICheckResultStore
             prune.Parameters.AddWithValue("$keep", MaxPerLocation);
             foreach (var (c, l) in results.Select(r => (r.Check, r.Location)).Distinct())
             {
+                if (!DuePrune(c, l, results.Count(r => r.Check == c && r.Location == l)))
+                {
+                    continue;
+                }
+
                 (check.Value, location.Value) = (c, l);
                 await prune.ExecuteNonQueryAsync(cancellationToken);
             }
         }
 
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    // Pruning a (check, location) costs a walk over its kept rows, so it is done once every tenth of the limit of
+    // new rows (and on the first write after start): at most MaxPerLocation × 1.1 rows are ever kept.
+    private bool DuePrune(string check, string location, int added)
+    {
+        lock (_sinceLastPrune)
+        {
+            var since = _sinceLastPrune.TryGetValue((check, location), out var n) ? n + added : int.MaxValue;
+            if (since >= Math.Max(1, MaxPerLocation / 10))
+            {
+                _sinceLastPrune[(check, location)] = 0;
+                return true;
+            }
+
+            _sinceLastPrune[(check, location)] = since;
+            return false;
+        }
     }
 
     /// <inheritdoc />
@@ -157,6 +184,14 @@ public sealed class SqliteCheckResultStore : ICheckResultStore
         }
 
         await transaction.CommitAsync(cancellationToken);
+        lock (_sinceLastPrune)
+        {
+            foreach (var key in _sinceLastPrune.Keys.Where(k => !keep.Contains(k.Check)).ToList())
+            {
+                _sinceLastPrune.Remove(key);
+            }
+        }
+
         return deleted;
     }
 

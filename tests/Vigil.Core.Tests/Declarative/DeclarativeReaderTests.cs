@@ -66,7 +66,7 @@ public sealed class DeclarativeReaderTests
         Assert.Empty(documents);
         Assert.Equal(
             [
-                "k.yaml:2:7: kind: unknown kind 'Dashboard' (known: VerificationPlan)",
+                "k.yaml:2:7: kind: unknown kind 'Dashboard' (known: Check, VerificationPlan)",
                 "k.yaml:5:13: apiVersion: unknown apiVersion 'v1' (this server knows vigil/v1)",
                 "k.yaml:10:1: apiVersion is required (apiVersion: vigil/v1)",
                 "k.yaml:11:11: metadata: 'name' is required",
@@ -113,7 +113,7 @@ public sealed class DeclarativeReaderTests
     public void Default_HasTheVerificationPlanKind()
     {
         Assert.IsType<VerificationPlanKind>(DeclarativeKinds.Default.Find("verificationplan"));
-        Assert.Null(DeclarativeKinds.Default.Find("Check"));
+        Assert.Null(DeclarativeKinds.Default.Find("Dashboard"));
     }
     [Theory]
     [InlineData("flow")]

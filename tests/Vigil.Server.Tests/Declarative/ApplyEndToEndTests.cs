@@ -131,7 +131,7 @@ public sealed class ApplyEndToEndTests : IDisposable
                 $"{bad}:11:85: spec.metrics[0].totalQuery: unknown placeholder '{{{{window}}}}' (known: {{{{service}}}}, {{{{version}}}}, {{{{baseline_version}}}}, {{{{environment}}}}, {{{{interval}}}})",
                 $"{bad}:16:27: spec.metrics[1].query: PromQL does not parse: unclosed left parenthesis (at character 13 of the query)",
                 $"{bad}:17:7: spec.metrics[1].threshold: unknown key (known: name, kind, direction, query, totalQuery, quantile, critical, allowedEffect, group, weight, limit)",
-                $"{bad}:20:7: kind: unknown kind 'Dashboard' (known: VerificationPlan)",
+                $"{bad}:20:7: kind: unknown kind 'Dashboard' (known: Check, VerificationPlan)",
                 "error: 6 errors in the files; nothing was applied.",
             ],
             lines);

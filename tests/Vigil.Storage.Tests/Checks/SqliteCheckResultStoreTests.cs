@@ -77,6 +77,24 @@ public sealed class SqliteCheckResultStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AddAsync_OneAtATime_NeverKeepsMoreThanATenthOverTheLimit()
+    {
+        var store = new SqliteCheckResultStore(_state, maxPerLocation: 20);
+        var most = 0;
+
+        for (var i = 0; i < 100; i++)
+        {
+            await store.AddAsync([Result("api", "local", i)], CancellationToken.None);
+            most = Math.Max(most, (await store.ListAsync("api", "local", 1000, CancellationToken.None)).Count);
+        }
+
+        var kept = await store.ListAsync("api", "local", 1000, CancellationToken.None);
+        Assert.InRange(most, 20, 22);
+        Assert.InRange(kept.Count, 20, 22);
+        Assert.Equal(99, (int)(kept[0].StartedAt - Start).TotalSeconds / 10);
+    }
+
+    [Fact]
     public async Task LatestAsync_NewestPerCheckAndLocation_SurvivesReopen()
     {
         var store = new SqliteCheckResultStore(_state);

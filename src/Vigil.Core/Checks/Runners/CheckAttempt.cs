@@ -79,9 +79,12 @@ internal static class CheckFailures
 {
     public static string Describe(Exception exception)
     {
-        if (exception is CheckTargetException target)
+        for (var e = exception; e is not null; e = e.InnerException)
         {
-            return target.Message;
+            if (e is CheckTargetException target)
+            {
+                return target.Message;
+            }
         }
 
         for (var e = exception; e is not null; e = e.InnerException)

@@ -31,12 +31,12 @@ internal static class TlsValidation
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw new IOException($"caFile {path}: {e.Message}", e);
+            throw new CheckTargetException($"caFile {path}: {e.Message}", e);
         }
 
         if (collection.Count == 0)
         {
-            throw new IOException($"caFile {path}: no certificates in it");
+            throw new CheckTargetException($"caFile {path}: no certificates in it");
         }
 
         return collection;

@@ -2,7 +2,7 @@ using System.Net;
 using DnsClient;
 using Vigil.Core.Checks;
 using Vigil.Server.Tests.Integration;
-using static Vigil.Server.Tests.Checks.Runners.Checks;
+using static Vigil.Server.Tests.Checks.Runners.CheckRuns;
 
 namespace Vigil.Server.Tests.Checks.Runners;
 

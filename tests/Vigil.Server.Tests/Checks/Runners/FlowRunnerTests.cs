@@ -1,5 +1,5 @@
 using Vigil.Core.Checks;
-using static Vigil.Server.Tests.Checks.Runners.Checks;
+using static Vigil.Server.Tests.Checks.Runners.CheckRuns;
 
 namespace Vigil.Server.Tests.Checks.Runners;
 
@@ -73,6 +73,31 @@ public sealed class FlowRunnerTests(CheckTargetServer server) : IClassFixture<Ch
         Assert.Equal(CheckOutcome.Pass, result.Steps[^1].Outcome);
         Assert.Equal("Bearer tok-alice", server.LoggedOut.Skip(before).Single());
         Assert.Contains("database unavailable", result.ResponseExcerpt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_StepTimesOut_TeardownStillRuns()
+    {
+        var flow = $$$"""
+            steps:
+              - name: slow
+                url: {{{server.Http}}}/slow?ms=10000
+              - name: never
+                url: {{{server.Http}}}/ok
+            teardown:
+              - name: logout
+                method: POST
+                url: {{{server.Http}}}/logout
+                headers: {Authorization: after-timeout}
+                assertions: [{status: 204}]
+            """;
+        var before = server.LoggedOut.Count;
+
+        var result = await RunAsync("flow", flow, "timeout: 300ms");
+
+        Assert.Equal("step 'slow' failed: timed out (the flow's timeout is 300ms); 1 later step skipped", result.Reason);
+        Assert.Equal("after-timeout", server.LoggedOut.Skip(before).Single());
+        Assert.Equal(CheckOutcome.Pass, result.Steps[^1].Outcome);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using Vigil.Core.Checks;
-using static Vigil.Server.Tests.Checks.Runners.Checks;
+using static Vigil.Server.Tests.Checks.Runners.CheckRuns;
 
 namespace Vigil.Server.Tests.Checks.Runners;
 

@@ -1,5 +1,5 @@
 using Vigil.Core.Checks;
-using static Vigil.Server.Tests.Checks.Runners.Checks;
+using static Vigil.Server.Tests.Checks.Runners.CheckRuns;
 
 namespace Vigil.Server.Tests.Checks.Runners;
 
@@ -187,6 +187,28 @@ public sealed class HttpRunnerTests(CheckTargetServer server) : IClassFixture<Ch
         Assert.Contains("Authorization: Token ***", result.ResponseExcerpt, StringComparison.Ordinal);
         Assert.Contains("X-Api-Key: ***", result.ResponseExcerpt, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t", Show(result) + result.ResponseExcerpt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_BasicAuthWithSecretPassword_MasksTheEncodedCredentials()
+    {
+        var result = await Http(
+            "/echo",
+            "  - body: {contains: nothing-like-this}",
+            "auth: {basic: {username: probe, password: '${env:PROBE_PASSWORD}'}}",
+            secrets: name => name == "PROBE_PASSWORD" ? "pw-9876" : null);
+
+        Assert.Contains("Authorization: Basic ***", result.ResponseExcerpt, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String("probe:pw-9876"u8.ToArray()), result.ResponseExcerpt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_CaFileMissing_FailsNamingTheFile()
+    {
+        var result = await Http(server.Https + "/ok", "  - status: 200", "tls: {caFile: /nonexistent/ca.pem}");
+
+        Assert.Equal(CheckOutcome.Fail, result.Outcome);
+        Assert.StartsWith($"GET {server.Https}/ok: caFile /nonexistent/ca.pem: ", result.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Vigil.Core.Checks;
-using static Vigil.Server.Tests.Checks.Runners.Checks;
+using static Vigil.Server.Tests.Checks.Runners.CheckRuns;
 
 namespace Vigil.Server.Tests.Checks.Runners;
 

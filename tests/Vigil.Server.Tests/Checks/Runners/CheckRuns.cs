@@ -4,7 +4,7 @@ using Vigil.Core.Declarative;
 namespace Vigil.Server.Tests.Checks.Runners;
 
 /// <summary>Builds checks from YAML (so the tests go through the reader too) and runs them with the real clock.</summary>
-internal static class Checks
+internal static class CheckRuns
 {
     /// <summary>A check of <paramref name="type"/> whose type section is <paramref name="section"/> (indented by 4), with spec lines <paramref name="spec"/> (indented by 2).</summary>
     public static CheckDefinition Parse(string type, string section, string spec = "timeout: 5s")
