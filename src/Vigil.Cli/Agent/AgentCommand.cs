@@ -20,7 +20,7 @@ internal static partial class AgentCommand
         ArgumentNullException.ThrowIfNull(context);
         var location = new Option<string>("--location")
         {
-            Description = "The location this agent runs checks for, as named in the checks' locations (letters, digits, '-', '_', '.').",
+            Description = "The location this agent runs checks for, as named in the checks' spec.locations (lowercase letters, digits and '-').",
             HelpName = "NAME",
             Required = true,
         };
@@ -46,7 +46,7 @@ internal static partial class AgentCommand
             var name = parseResult.GetRequiredValue(location);
             if (!LocationName().IsMatch(name))
             {
-                return await UsageAsync(context, $"'{Display.Safe(name)}' is not a location name: use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit.");
+                return await UsageAsync(context, $"'{Display.Safe(name)}' is not a location name: use 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit (as in spec.locations).");
             }
 
             if (name is CheckDefinition.LocalLocation or Checks.ChecksCommand.CliLocation)
@@ -91,6 +91,7 @@ internal static partial class AgentCommand
         return ExitCodes.Usage;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
+    // The server's rule for location names (spec.locations and the agent endpoints), checked here so a typo is a usage error.
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex LocationName();
 }
