@@ -656,66 +656,74 @@ internal sealed partial class CheckReader(YamlFields fields)
         }
 
         var key = subjects[0];
-        var (keyNode, value) = map[key];
+        var (_, value) = map[key];
         var sub = $"{path}.{key}";
         switch (key)
         {
+            case "status" when value is YamlScalarNode:
+                return StatusCode(value, sub) is { } code ? new CheckAssertion(AssertionSubject.Status, AssertionOperator.Equals, null, [code], soft) : null;
             case "status":
-                if (value is YamlScalarNode)
-                {
-                    return StatusCode(value, sub) is { } code ? new CheckAssertion(AssertionSubject.Status, AssertionOperator.Equals, null, [code], soft) : null;
-                }
-
-                return Operation(value, sub, AssertionSubject.Status, null, [], ["equals", "notEquals", "in", "range"], soft);
+                return Operation(value, sub, AssertionSubject.Status, null, ["equals", "notEquals", "in", "range"], soft);
             case "header":
-                if (fields.Mapping(value, sub, ["name", .. Operators.Keys], ["name"]) is not { } header || !header.TryGetValue("name", out var headerName)
-                    || fields.String(headerName.Value, sub + ".name") is not { } hn)
-                {
-                    return null;
-                }
-
-                return Operation(value, sub, AssertionSubject.Header, hn, ["name"], ["equals", "notEquals", "in", "exists", "contains", "notContains", "matches", "notMatches"], soft);
+                return Operation(value, sub, AssertionSubject.Header, "name", ["equals", "notEquals", "in", "exists", "contains", "notContains", "matches", "notMatches"], soft);
+            case "body" when value is YamlScalarNode:
+                return fields.String(value, sub) is { } text ? new CheckAssertion(AssertionSubject.Body, AssertionOperator.Contains, null, [text], soft) : null;
             case "body":
-                if (value is YamlScalarNode)
-                {
-                    return fields.String(value, sub) is { } text ? new CheckAssertion(AssertionSubject.Body, AssertionOperator.Contains, null, [text], soft) : null;
-                }
-
-                return Operation(value, sub, AssertionSubject.Body, null, [], ["equals", "contains", "notContains", "matches", "notMatches"], soft);
+                return Operation(value, sub, AssertionSubject.Body, null, ["equals", "contains", "notContains", "matches", "notMatches"], soft);
             case "jsonPath":
-                if (fields.Mapping(value, sub, ["path", .. Operators.Keys], ["path"]) is not { } jp || !jp.TryGetValue("path", out var pathNode)
-                    || JsonPathOf(pathNode.Value, sub + ".path") is not { } compiled)
-                {
-                    return null;
-                }
-
-                return Operation(value, sub, AssertionSubject.JsonPath, compiled.Text, ["path"], ["equals", "notEquals", "in", "exists", "contains", "notContains", "matches", "notMatches", "lessThan", "greaterThan"], soft) is { } a
-                    ? a with { Path = compiled }
-                    : null;
+                return Operation(value, sub, AssertionSubject.JsonPath, "path", ["equals", "notEquals", "in", "exists", "contains", "notContains", "matches", "notMatches", "lessThan", "greaterThan"], soft);
+            case "responseTime" when value is YamlScalarNode:
+                return Millis(value, sub) is { } ms ? new CheckAssertion(AssertionSubject.ResponseTime, AssertionOperator.LessThan, null, [ms], soft) : null;
             case "responseTime":
-                if (value is YamlScalarNode)
-                {
-                    return Millis(value, sub) is { } ms ? new CheckAssertion(AssertionSubject.ResponseTime, AssertionOperator.LessThan, null, [ms], soft) : null;
-                }
-
-                return Operation(value, sub, AssertionSubject.ResponseTime, null, [], ["lessThan"], soft);
+                return Operation(value, sub, AssertionSubject.ResponseTime, null, ["lessThan"], soft);
             default:
-                return Operation(value, sub, AssertionSubject.TlsDaysUntilExpiry, null, [], ["lessThan", "greaterThan", "range"], soft);
+                return Operation(value, sub, AssertionSubject.TlsDaysUntilExpiry, null, ["lessThan", "greaterThan", "range"], soft);
         }
     }
 
-    // One operator key of a mapping (besides the subject's own keys such as 'name' or 'path'), with its expected value.
-    private CheckAssertion? Operation(YamlNode node, string path, AssertionSubject subject, string? name, string[] own, string[] allowed, bool soft)
+    // A mapping of one operator key (plus, for headers and JSON paths, the 'name' or 'path' key) with its expected value.
+    private CheckAssertion? Operation(YamlNode node, string path, AssertionSubject subject, string? ownKey, string[] allowed, bool soft)
     {
+        string[] own = ownKey is null ? [] : [ownKey];
         if (fields.Mapping(node, path, [.. own, .. allowed], own) is not { } map)
         {
             return null;
         }
 
+        string? name = null;
+        JsonPath? compiled = null;
+        if (ownKey is not null)
+        {
+            if (!map.TryGetValue(ownKey, out var ownNode))
+            {
+                return null;
+            }
+
+            if (subject == AssertionSubject.JsonPath)
+            {
+                compiled = JsonPathOf(ownNode.Value, $"{path}.{ownKey}");
+                name = compiled?.Text;
+            }
+            else
+            {
+                name = fields.String(ownNode.Value, $"{path}.{ownKey}");
+            }
+
+            if (name is null)
+            {
+                return null;
+            }
+        }
+
         var ops = map.Keys.Where(k => !own.Contains(k)).ToList();
         if (ops.Count != 1)
         {
-            fields.Error(node, path, $"give exactly one of {string.Join(", ", allowed)}");
+            // An unknown key was reported already; say "exactly one" only when that is the whole problem.
+            if (ops.Count > 1 || ((YamlMappingNode)node).Children.Count == map.Count)
+            {
+                fields.Error(node, path, $"give exactly one of {string.Join(", ", allowed)}");
+            }
+
             return null;
         }
 
@@ -724,12 +732,14 @@ internal sealed partial class CheckReader(YamlFields fields)
         var op = Operators[opName];
         var vpath = $"{path}.{opName}";
         var numeric = subject is AssertionSubject.Status or AssertionSubject.TlsDaysUntilExpiry || (subject == AssertionSubject.JsonPath && op is AssertionOperator.LessThan or AssertionOperator.GreaterThan);
+        CheckAssertion? result;
         switch (op)
         {
             case AssertionOperator.Exists:
-                return fields.Bool(value, vpath) is { } exists
+                result = fields.Bool(value, vpath) is { } exists
                     ? new CheckAssertion(subject, exists ? AssertionOperator.Exists : AssertionOperator.NotExists, name, [], soft)
                     : null;
+                break;
             case AssertionOperator.In:
                 if (fields.Sequence(value, vpath) is not { } items)
                 {
@@ -743,19 +753,26 @@ internal sealed partial class CheckReader(YamlFields fields)
                 }
 
                 var values = items.Select((item, i) => Expected(item, $"{vpath}[{i}]", subject, numeric)).ToList();
-                return values.Any(v => v is null) ? null : new CheckAssertion(subject, op, name, [.. values!], soft);
+                result = values.Any(v => v is null) ? null : new CheckAssertion(subject, op, name, [.. values!], soft);
+                break;
             case AssertionOperator.Range:
                 var range = Range(value, vpath, subject);
-                return range is null ? null : new CheckAssertion(subject, op, name, range, soft);
+                result = range is null ? null : new CheckAssertion(subject, op, name, range, soft);
+                break;
             case AssertionOperator.Matches or AssertionOperator.NotMatches:
-                return fields.String(value, vpath) is { } pattern && Regex(value, vpath, pattern) is { } regex
+                result = fields.String(value, vpath) is { } pattern && Regex(value, vpath, pattern) is { } regex
                     ? new CheckAssertion(subject, op, name, [pattern], soft) { Pattern = regex }
                     : null;
+                break;
             case AssertionOperator.LessThan or AssertionOperator.GreaterThan when subject == AssertionSubject.ResponseTime:
-                return Millis(value, vpath) is { } ms ? new CheckAssertion(subject, op, name, [ms], soft) : null;
+                result = Millis(value, vpath) is { } ms ? new CheckAssertion(subject, op, name, [ms], soft) : null;
+                break;
             default:
-                return Expected(value, vpath, subject, numeric) is { } expected ? new CheckAssertion(subject, op, name, [expected], soft) : null;
+                result = Expected(value, vpath, subject, numeric) is { } expected ? new CheckAssertion(subject, op, name, [expected], soft) : null;
+                break;
         }
+
+        return result is not null && compiled is not null ? result with { Path = compiled } : result;
     }
 
     private string? Expected(YamlNode node, string path, AssertionSubject subject, bool numeric)
@@ -1058,8 +1075,14 @@ internal sealed partial class CheckReader(YamlFields fields)
             return null;
         }
 
+        if (items.Count > 100)
+        {
+            fields.Error(node, path, "at most 100 answers");
+            return null;
+        }
+
         var answers = new List<string>();
-        for (var i = 0; i < items.Count && i < 100; i++)
+        for (var i = 0; i < items.Count; i++)
         {
             if (fields.String(items[i], $"{path}[{i}]") is { } answer)
             {

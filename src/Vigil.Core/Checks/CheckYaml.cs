@@ -55,8 +55,10 @@ public static class CheckYaml
             return check;
         }
 
-        var found = errors.Skip(before).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
-        errors.RemoveRange(before, found.Count);
+        // In file order, and once each (a node read by two readers reports its problem once).
+        var all = errors.Count - before;
+        var found = errors.Skip(before).Distinct().OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        errors.RemoveRange(before, all);
         errors.AddRange(found);
         if (found.Count == 0)
         {

@@ -198,6 +198,7 @@ public sealed class CheckYamlTests
     [InlineData("  type: http\n  maintenance: [{days: [funday], from: '01:00', until: '02:00'}]\n  http: {url: 'http://a/'}", "checks.yaml:8:25: spec.maintenance[0].days: 'funday' is not a day")]
     [InlineData("  type: http\n  retries: {count: 11}\n  http: {url: 'http://a/'}", "checks.yaml:8:20: spec.retries.count: 11 is out of range (0 to 10)")]
     [InlineData("  type: http\n  http: {url: 'http://a/', assertions: [{status: 700}]}", "checks.yaml:8:50: spec.http.assertions[0].status: 700 is not an HTTP status")]
+    [InlineData("  type: http\n  http: {url: 'http://a/', assertions: [{header: {name: X, bogus: 1}}]}", "checks.yaml:8:60: spec.http.assertions[0].header.bogus: unknown key")]
     [InlineData("  type: http\n  http: {url: 'http://a/', assertions: [{status: 200, body: x}]}", "checks.yaml:8:41: spec.http.assertions[0]: an assertion has exactly one of")]
     public void Parse_BadValue_IsRejectedWithFileLineColumnAndReason(string spec, string expected)
     {
