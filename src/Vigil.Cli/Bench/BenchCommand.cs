@@ -13,5 +13,6 @@ internal static class BenchCommand
             LoghubBenchCommand.CreateStream(context),
             JudgeBenchCommand.Create(context),
             DriftBenchCommand.Create(context),
+            CheckBenchCommand.Create(context),
         };
 }

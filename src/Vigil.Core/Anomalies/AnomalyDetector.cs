@@ -8,7 +8,8 @@ namespace Vigil.Core.Anomalies;
 /// <remarks>
 /// Parts (docs/decisions/0005-anomaly-detector.md): a robust z-score against a slow baseline; the same against
 /// quarter-hour-of-day and hour-of-week profiles of the deviation from the baseline (a value is normal when either the
-/// baseline or the season explains it); a robust z-score of the change from the previous point (spikes) unless the
+/// baseline or the season explains it); a memory of the largest deviation per quarter-hour of day (a spike that recurs
+/// at the same time every day is part of the rhythm); a robust z-score of the change from the previous point (spikes) unless the
 /// season explains the value; a surprise likelihood that alarms when the smoothed surprise passes the running 0.99
 /// quantile of the series' own past surprise; a hold of one alarm per episode; a level-shift rule that moves the
 /// baseline after a sustained shift; statistics updated with clipped deviations (robust to outliers); gaps restart the
@@ -21,7 +22,7 @@ public sealed class AnomalyDetector
     /// standard profile (and reward_low_FN_rate) on the 35-file development corpus, <c>vigil bench nab</c>
     /// (docs/benchmarks.md). It sits just above the hold level (a held score is below 0.5).
     /// </summary>
-    public const double DefaultThreshold = 0.5041981904456555;
+    public const double DefaultThreshold = 0.5007256449984553;
 
     private const long HourMs = 3_600_000;
     private const long DayBucketMs = 24 * HourMs / AnomalyDetectorState.DayBuckets;
@@ -115,6 +116,20 @@ public sealed class AnomalyDetector
             {
                 Expected = s.Level + s.DayMean[day];
                 Spread = spread;
+            }
+        }
+
+        // Recurring spikes: a deviation no larger than the largest one recently seen at this time of day (this
+        // quarter-hour or a neighbour, for jitter) is part of the rhythm, once the bucket has seen enough days.
+        var peakSeen = o.PeakSpreads > 0 && s.DaySeen[day] >= o.SeasonalMinimumUpdates;
+        if (peakSeen)
+        {
+            var envelope = Math.Max(s.DayPeak[day], Math.Max(s.DayPeak[(day + 1) % AnomalyDetectorState.DayBuckets],
+                s.DayPeak[(day + AnomalyDetectorState.DayBuckets - 1) % AnomalyDetectorState.DayBuckets]));
+            var spread = Math.Max(s.DaySpread[day], floor);
+            if (envelope > o.PeakSpreads * spread)
+            {
+                zSeason = Math.Min(zSeason, o.PeakSpreads * Math.Abs(deviation - s.DayMean[day]) / envelope);
             }
         }
 
@@ -230,6 +245,12 @@ public sealed class AnomalyDetector
         var seasonalRate = o.SeasonalRate / pointsPerBucket;
         var unixDay = (int)(timestampMs / (24 * HourMs));
         var unixWeek = (int)((timestampMs / HourMs + 72) / AnomalyDetectorState.WeekBuckets);
+        if (o.PeakSpreads > 0)
+        {
+            var excess = Math.Abs(deviation - s.DayMean[day]);
+            s.DayPeak[day] = Math.Max(s.DayPeak[day] * o.PeakDecay, excess);
+        }
+
         UpdateBucket(s.DayMean, s.DaySpread, s.DayUpdates, s.DaySeen, s.DayLast, day, unixDay, deviation, seasonalRate, clip, differenceSpread);
         UpdateBucket(s.WeekMean, s.WeekSpread, s.WeekUpdates, s.WeekSeen, s.WeekLast, week, unixWeek, deviation, seasonalRate, clip, differenceSpread);
     }

@@ -80,4 +80,14 @@ public sealed record AnomalyDetectorOptions
 
     /// <summary>Step of the running tail quantile, in surprise spreads. Default 0.02.</summary>
     public double TailStep { get; init; } = 0.02;
+
+    /// <summary>
+    /// Recurring spikes: once a quarter-hour-of-day bucket remembers a deviation larger than this many of its spreads,
+    /// a deviation of that size at this time of day (the bucket or a neighbour) gets this z instead of its own, so a
+    /// spike that comes back every day is part of the rhythm. 0 turns it off. Default 11.
+    /// </summary>
+    public double PeakSpreads { get; init; } = 11;
+
+    /// <summary>Decay, per update of its bucket, of the largest deviation a quarter-hour-of-day bucket remembers. Default 0.99.</summary>
+    public double PeakDecay { get; init; } = 0.99;
 }

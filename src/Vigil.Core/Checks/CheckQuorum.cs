@@ -9,9 +9,10 @@ namespace Vigil.Core.Checks;
 /// <item>Fail only when at least <see cref="CheckDefinition.Quorum"/> locations failed. A failure during a maintenance
 /// window does not count, nor does a result older than <see cref="StaleAfterIntervals"/> intervals (stale: what that
 /// location sees now is unknown).</item>
-/// <item>Degraded when any location is not plainly passing: degraded, failing below the quorum, failing in maintenance,
-/// stale, or without any result yet.</item>
-/// <item>Pass otherwise.</item>
+/// <item>Degraded when a location reported Degraded (soft assertions, slow), or when the evidence is incomplete: a location
+/// is stale or has no result yet.</item>
+/// <item>Pass otherwise, including when fewer than the quorum of locations fail (a failure seen from one place only, as
+/// with Datadog's and Checkly's location thresholds) or a failure falls in maintenance; the summary still names them.</item>
 /// </list>
 /// The summary says which locations saw what, and why.
 /// </summary>
@@ -71,7 +72,7 @@ public static class CheckQuorum
         var missing = check.Locations.Where(l => !latest.ContainsKey(l)).Order(StringComparer.Ordinal).ToList();
         var quorum = Math.Clamp(check.Quorum, 1, Math.Max(1, check.Locations.Count));
         var outcome = failing.Count >= quorum ? CheckOutcome.Fail
-            : failing.Count + maintenance.Count + degraded.Count + stale.Count + missing.Count > 0 ? CheckOutcome.Degraded
+            : degraded.Count + stale.Count + missing.Count > 0 ? CheckOutcome.Degraded
             : CheckOutcome.Pass;
 
         var parts = new List<string>();

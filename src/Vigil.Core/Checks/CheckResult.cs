@@ -77,7 +77,7 @@ public interface ICheckExecutor
 
 /// <summary>The latest result of each location of a check, combined by its quorum.</summary>
 /// <param name="Check">The check's name.</param>
-/// <param name="Outcome">Fail only when at least Quorum locations failed; Degraded when any location did not pass; else Pass.</param>
+/// <param name="Outcome">Fail only when at least Quorum locations failed; Degraded when a location reported Degraded, is stale or has not reported yet; else Pass (a failure below the quorum passes, named in the summary).</param>
 /// <param name="Summary">One readable sentence saying which locations saw what (<c>failing in eu-west (connection refused); passing in local, us-east</c>).</param>
 /// <param name="Locations">The latest result per location (locations with no result yet are absent).</param>
 public sealed record QuorumDecision(string Check, CheckOutcome Outcome, string Summary, IReadOnlyList<CheckResult> Locations);

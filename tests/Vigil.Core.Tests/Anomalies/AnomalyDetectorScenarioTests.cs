@@ -20,6 +20,7 @@ public sealed class AnomalyDetectorScenarioTests
     [InlineData("daily.csv")]
     [InlineData("gap.csv")]
     [InlineData("constant.csv")]
+    [InlineData("daily-spike.csv")]
     public void Observe_Scenario_AlarmsExactlyWhereExpected(string name)
     {
         var (expectations, data) = Load(name);
@@ -43,6 +44,54 @@ public sealed class AnomalyDetectorScenarioTests
                 Assert.True(alarms.Count == 0, $"{name}: expected no alarm between {from:yyyy-MM-dd HH:mm} and {to:yyyy-MM-dd HH:mm}, got {string.Join(", ", alarms)}.");
             }
         }
+    }
+
+    [Fact]
+    public void Observe_SpikeRecurringAroundTheSameTimeOfDay_ScoresLowerThanWithoutPeakMemory()
+    {
+        var (_, data) = Load("daily-spike.csv");
+        var withMemory = new AnomalyDetector();
+        var withoutMemory = new AnomalyDetector(AnomalyDetectorOptions.Default with { PeakSpreads = 0 }, new AnomalyDetectorState());
+
+        var spikes = new List<(DateTime At, double With, double Without)>();
+        for (var i = 0; i < data.Values.Length; i++)
+        {
+            var with = withMemory.Observe(UnixMs(data.Timestamps[i]), data.Values[i]);
+            var without = withoutMemory.Observe(UnixMs(data.Timestamps[i]), data.Values[i]);
+            if (data.Values[i] >= 150 && data.Timestamps[i].Hour is 2 or 3 && data.Timestamps[i].Day >= 5)
+            {
+                spikes.Add((data.Timestamps[i], with, without));
+            }
+        }
+
+        // From day 5 the 03:00 bucket and its neighbours remember the spike: its score drops, and so does the number of
+        // nights it is an alarm.
+        Assert.Equal(6, spikes.Count);
+        Assert.All(spikes, s => Assert.True(s.With <= s.Without, $"{s.At:yyyy-MM-dd HH:mm}: {s.With:F3} with the peak memory, {s.Without:F3} without"));
+        Assert.True(spikes.Sum(s => s.With) < spikes.Sum(s => s.Without) - 0.1);
+        Assert.True(
+            spikes.Count(s => s.With >= AnomalyDetector.DefaultThreshold) < spikes.Count(s => s.Without >= AnomalyDetector.DefaultThreshold),
+            string.Join(", ", spikes.Select(s => $"{s.At:MM-dd HH:mm} {s.With:F3}/{s.Without:F3}")));
+    }
+
+    [Fact]
+    public void State_WithoutPeakMemory_FromBeforeItExisted_Deserialises()
+    {
+        var (_, data) = Load("daily.csv");
+        var detector = new AnomalyDetector();
+        for (var i = 0; i < data.Values.Length / 2; i++)
+        {
+            detector.Observe(UnixMs(data.Timestamps[i]), data.Values[i]);
+        }
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(detector.State))!.AsObject();
+        Assert.True(json.Remove(nameof(AnomalyDetectorState.DayPeak)));
+        var restored = JsonSerializer.Deserialize<AnomalyDetectorState>(json.ToJsonString())!;
+        var resumed = new AnomalyDetector(AnomalyDetectorOptions.Default, restored);
+
+        Assert.Equal(AnomalyDetectorState.DayBuckets, restored.DayPeak.Length);
+        Assert.All(Enumerable.Range(data.Values.Length / 2, data.Values.Length / 2),
+            i => Assert.InRange(resumed.Observe(UnixMs(data.Timestamps[i]), data.Values[i]), 0.0, 0.999999));
     }
 
     [Fact]

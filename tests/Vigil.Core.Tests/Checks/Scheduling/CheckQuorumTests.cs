@@ -7,13 +7,13 @@ public sealed class CheckQuorumTests
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public void Decide_OneOfThreeFailingWithQuorumTwo_DegradedNamingTheLocation()
+    public void Decide_OneOfThreeFailingWithQuorumTwo_PassesNamingTheFailingLocation()
     {
         var check = Check(quorum: 2, "local", "eu-west", "us-east");
 
         var decision = CheckQuorum.Decide(check, [Pass("local"), Fail("eu-west", "connection refused"), Pass("us-east")], Now);
 
-        Assert.Equal(CheckOutcome.Degraded, decision.Outcome);
+        Assert.Equal(CheckOutcome.Pass, decision.Outcome);
         Assert.Equal("failing in eu-west (connection refused); passing in local, us-east (1 of 3 locations failing, quorum 2)", decision.Summary);
         Assert.Equal(["eu-west", "local", "us-east"], decision.Locations.Select(r => r.Location));
     }
@@ -45,7 +45,7 @@ public sealed class CheckQuorumTests
 
         var decision = CheckQuorum.Decide(check, [Fail("local", "status 500") with { InMaintenance = true }], Now);
 
-        Assert.Equal(CheckOutcome.Degraded, decision.Outcome);
+        Assert.Equal(CheckOutcome.Pass, decision.Outcome);
         Assert.Equal("failing during maintenance (not counted) in local (status 500)", decision.Summary);
     }
 
@@ -72,6 +72,17 @@ public sealed class CheckQuorumTests
         Assert.Equal(CheckOutcome.Degraded, decision.Outcome);
         Assert.Equal("passing in local; no result yet from eu-west (0 of 2 locations failing, quorum 1)", decision.Summary);
         Assert.Single(decision.Locations);
+    }
+
+    [Fact]
+    public void Decide_OneOfThreeFailingAndOneDegraded_Degraded()
+    {
+        var check = Check(quorum: 2, "local", "eu-west", "us-east");
+
+        var decision = CheckQuorum.Decide(check, [Pass("local"), Fail("eu-west", "status 503"), Pass("us-east") with { Outcome = CheckOutcome.Degraded, Reason = "slow" }], Now);
+
+        Assert.Equal(CheckOutcome.Degraded, decision.Outcome);
+        Assert.Equal("failing in eu-west (status 503); degraded in us-east (slow); passing in local (1 of 3 locations failing, quorum 2)", decision.Summary);
     }
 
     [Fact]

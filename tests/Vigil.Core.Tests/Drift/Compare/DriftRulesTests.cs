@@ -42,6 +42,7 @@ public sealed class DriftRulesTests
     [InlineData("dependency", "package", "npm:lodash", "4.17.21", "3.10.1, 4.17.21", DriftRisk.High)]
     [InlineData("endpoint", "endpoint", "https://pay.example.com:443", "reachable", "unresolvable: no addresses", DriftRisk.High)]
     [InlineData("endpoint", "endpoint", "https://pay.example.com:443", "not probed", "tls invalid: expired", DriftRisk.High)]
+    [InlineData("schema", "runtime", "$DB:server_version", "16.4", "15.8", DriftRisk.High)]
     // Medium.
     [InlineData("schema", "index", "public.orders_customer_idx", "btree (customer_id)", null, DriftRisk.Medium)]
     [InlineData("schema", "constraint", "public.orders.orders_total_check", "CHECK (total >= 0)", null, DriftRisk.Medium)]
@@ -82,7 +83,7 @@ public sealed class DriftRulesTests
         Assert.False(string.IsNullOrWhiteSpace(item.Why));
         Assert.EndsWith(".", item.Why, StringComparison.Ordinal);
         Assert.False(char.IsLower(item.Why[0]), item.Why);
-        if (category != "runtime")
+        if (category != "runtime" && kind != "runtime")
         {
             Assert.Contains(key, item.Why, StringComparison.Ordinal); // the key as it is, never re-cased
         }
@@ -106,6 +107,15 @@ public sealed class DriftRulesTests
         Assert.StartsWith("OpenSSL's MinProtocol is", One("runtime", "crypto", "openssl:MinProtocol", "TLSv1.2", "TLSv1.3").Why, StringComparison.Ordinal);
         Assert.StartsWith("Prod's Java truststore (cacerts) has 0 entries where uat has 140", One("runtime", "crypto", "java:17:cacerts", "140", "0").Why, StringComparison.Ordinal);
         Assert.StartsWith(".NET (Microsoft.NETCore.App) is", One("runtime", "runtime", "dotnet:Microsoft.NETCore.App", "8.0.1", "9.0.0").Why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_DatabaseServerVersion_IsJudgedAsARuntime()
+    {
+        var item = One("schema", "runtime", "$ORDERS_DB:server_version", "16.4 (Debian 16.4-1)", "16.2 (Debian 16.2-1)");
+
+        Assert.Equal(DriftRisk.Medium, item.Risk); // read as major.minor; PostgreSQL's second number is a patch, a known overestimate
+        Assert.StartsWith("The database server of $ORDERS_DB is", item.Why, StringComparison.Ordinal);
     }
 
     [Fact]
