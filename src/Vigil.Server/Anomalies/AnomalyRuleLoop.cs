@@ -166,7 +166,7 @@ internal sealed partial class AnomalyRuleLoop(
                 if (Series(state, labels) is not { } series)
                 {
                     leftOut++;
-                    firstLeftOut ??= $"{watch.Watch.Name}{labels}";
+                    firstLeftOut ??= $"{labels} (watch {watch.Watch.Name})";
                     continue;
                 }
 
@@ -481,7 +481,7 @@ internal sealed partial class AnomalyRuleLoop(
         [LoggerMessage(EventId = 9304, Level = LogLevel.Warning, Message = "Anomalies: cannot write vigil_anomaly_score")]
         public static partial void WriteFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 9305, Level = LogLevel.Error, Message = "anomalies.maxSeries is {Max}: series {First} and {Count} series in all are not watched; raise anomalies.maxSeries or narrow the watches")]
+        [LoggerMessage(EventId = 9305, Level = LogLevel.Error, Message = "anomalies.maxSeries is {Max}: {Count} series are not watched, the first being {First}; raise anomalies.maxSeries or narrow the watches")]
         public static partial void TooManySeries(ILogger logger, int max, string first, int count);
 
         [LoggerMessage(EventId = 9306, Level = LogLevel.Warning, Message = "Anomaly watch {Watch}: cannot replay its history to warm up: {Reason}")]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Anomalies;
@@ -98,7 +99,8 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
     public async Task MaxSeries_LeavesTheRestOut_AndGapsAreSkipped()
     {
         var labels = Enumerable.Range(0, 3).Select(i => LabelSet.From(("__name__", "load"), ("host", $"h{i}"))).ToList();
-        var loop = Loop(new AnomaliesOptions { Defaults = false, MaxSeries = 2 }, ("load", "load"));
+        var log = new ListLogger();
+        var loop = Loop(new AnomaliesOptions { Defaults = false, MaxSeries = 2 }, log, ("load", "load"));
         foreach (var l in labels)
         {
             _series.Add(l, Start, 1);
@@ -108,6 +110,9 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(1, loop.SeriesLeftOut);
         Assert.Equal(["h0", "h1"], Assert.Single(loop.Status).Series.Select(s => s.Labels["host"]));
         Assert.Equal(2, _writer.Samples.Count);
+        Assert.Equal(
+            "anomalies.maxSeries is 2: 1 series are not watched, the first being load{host=\"h2\"} (watch load); raise anomalies.maxSeries or narrow the watches",
+            Assert.Single(log.Messages));
 
         _time.Advance(TimeSpan.FromSeconds(30));
         _series.Add(labels[0], _time.GetUtcNow(), double.NaN);
@@ -153,7 +158,10 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
         _time.Advance(TimeSpan.FromSeconds(30));
     }
 
-    private AnomalyRuleLoop Loop(AnomaliesOptions options, params (string Name, string Query)[] watches)
+    private AnomalyRuleLoop Loop(AnomaliesOptions options, params (string Name, string Query)[] watches) =>
+        Loop(options, NullLogger<AnomalyRuleLoop>.Instance, watches);
+
+    private AnomalyRuleLoop Loop(AnomaliesOptions options, ILogger<AnomalyRuleLoop> logger, params (string Name, string Query)[] watches)
     {
         foreach (var (name, query) in watches)
         {
@@ -169,7 +177,26 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
             options,
             new AnomalyStateFile(Path.Combine(_directory, AnomalyStateFile.FileName), NullLogger<AnomalyStateFile>.Instance),
             _time,
-            NullLogger<AnomalyRuleLoop>.Instance);
+            logger);
+    }
+
+    // Keeps warnings and errors as formatted text.
+    private sealed class ListLogger : ILogger<AnomalyRuleLoop>
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Messages.Add(formatter(state, exception));
+            }
+        }
     }
 
     private sealed class MemorySeries : ISeriesSource
