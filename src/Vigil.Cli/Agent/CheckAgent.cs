@@ -6,6 +6,7 @@ using Vigil.Client.Contracts;
 using Vigil.Core.Checks;
 using Vigil.Core.Checks.Scheduling;
 using Vigil.Core.Declarative;
+using Vigil.Server.Checks;
 
 namespace Vigil.Cli.Agent;
 
@@ -217,7 +218,7 @@ internal sealed class CheckAgent
 
     private ValueTask OnResultAsync(CheckResult result, CancellationToken cancellationToken)
     {
-        var dto = CheckResultMapping.ToDto(result);
+        var dto = CheckResultDtos.ToDto(result);
         if (_queue.Add(dto) > 0)
         {
             WarnAboutDrops();
@@ -233,7 +234,7 @@ internal sealed class CheckAgent
 
         if (before != result.Outcome && (before is not null || result.Outcome != CheckOutcome.Pass))
         {
-            var message = $"check {result.Check}: {(before is { } b ? CheckResultMapping.OutcomeText(b) + " -> " : string.Empty)}{dto.Outcome}" +
+            var message = $"check {result.Check}: {(before is { } b ? CheckOutcomeNames.Text(b) + " -> " : string.Empty)}{dto.Outcome}" +
                 (result.Reason is null ? string.Empty : $" ({result.Reason})");
             if (result.Outcome == CheckOutcome.Pass)
             {

@@ -5,6 +5,7 @@ using Vigil.Cli.Output;
 using Vigil.Client.Contracts;
 using Vigil.Core.Checks;
 using Vigil.Core.Declarative;
+using Vigil.Server.Checks;
 
 namespace Vigil.Cli.Checks;
 
@@ -202,7 +203,7 @@ internal static class ChecksCommand
         {
             // Secrets come from this process's own environment, like an agent's; they never reach the server.
             var run = new CheckRunContext(CliLocation, time.GetUtcNow(), context.Environment.GetVariable);
-            var result = CheckResultMapping.ToDto(await executor.RunAsync(check, run, cancellationToken));
+            var result = CheckResultDtos.ToDto(await executor.RunAsync(check, run, cancellationToken));
             results.Add(result);
             if (context.Format(parseResult) == OutputFormat.Table)
             {
@@ -289,7 +290,7 @@ internal static class ChecksCommand
     {
         var fields = new Table("FIELD", "VALUE");
         fields.Add("check", check.Name);
-        fields.Add("type", CheckResultMapping.TypeText(check.Type));
+        fields.Add("type", CheckOutcomeNames.TypeText(check.Type));
         fields.Add("location", result.Location);
         fields.Add("started", Display.Time(result.StartedAt));
         fields.Add("outcome", result.InMaintenance ? result.Outcome + " (in a maintenance window: does not count)" : result.Outcome);

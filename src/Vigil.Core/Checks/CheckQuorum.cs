@@ -49,7 +49,7 @@ public static class CheckQuorum
         {
             if (now - result.StartedAt > staleAfter)
             {
-                stale.Add($"{location} (last result {Age(now - result.StartedAt)} ago, {result.Outcome.ToString().ToLowerInvariant()})");
+                stale.Add($"{location} (last result {Age(now - result.StartedAt)} ago, {CheckOutcomeNames.Text(result.Outcome)})");
             }
             else if (result.Outcome == CheckOutcome.Fail && result.InMaintenance)
             {

@@ -41,40 +41,21 @@ internal static partial class CheckDtos
     /// <summary>How late after its scheduled time a run may start: 1 hour.</summary>
     public static readonly TimeSpan MaxStartDelay = TimeSpan.FromHours(1);
 
-    /// <summary>The API spelling of an outcome.</summary>
-    public static string Text(CheckOutcome outcome) => SqliteCheckResultStore.OutcomeText(outcome);
-
-    /// <summary>A result as the API shows it.</summary>
-    public static CheckResultDto ToDto(CheckResult r) => new(
-        r.Check,
-        r.Location,
-        r.ScheduledAt,
-        r.StartedAt,
-        r.Duration.TotalSeconds,
-        Text(r.Outcome),
-        r.Reason,
-        r.ResponseExcerpt,
-        r.Attempts,
-        r.InMaintenance,
-        [.. r.Phases.Select(p => new CheckPhaseDto(p.Name, p.Duration.TotalSeconds))],
-        [.. r.Assertions.Select(ToDto)],
-        [.. r.Steps.Select(s => new CheckStepDto(s.Name, Text(s.Outcome), s.Duration.TotalSeconds, s.Reason, [.. s.Assertions.Select(ToDto)]))]);
-
     /// <summary>A check with its current status as the API shows it.</summary>
     public static CheckDto ToDto(CatalogCheck check, (QuorumDecision Decision, IReadOnlyList<CheckResult> Latest)? status)
     {
         var d = check.Definition;
         return new CheckDto(
             d.Name,
-            d.Type.ToString().ToLowerInvariant(),
+            CheckOutcomeNames.TypeText(d.Type),
             d.Interval.TotalSeconds,
             d.Locations,
             d.Quorum,
             d.Labels,
-            status is { } s ? Text(s.Decision.Outcome) : "unknown",
+            status is { } s ? CheckOutcomeNames.Text(s.Decision.Outcome) : "unknown",
             status is { } t ? t.Decision.Summary : "no result yet from " + string.Join(", ", d.Locations),
             status?.Latest.Max(r => r.StartedAt),
-            status is { } u ? [.. u.Latest.Select(ToDto)] : [],
+            status is { } u ? [.. u.Latest.Select(CheckResultDtos.ToDto)] : [],
             check.Yaml);
     }
 
@@ -127,7 +108,7 @@ internal static partial class CheckDtos
             return null;
         }
 
-        if (!SqliteCheckResultStore.TryParseOutcome(dto.Outcome, out var outcome))
+        if (!CheckOutcomeNames.TryParse(dto.Outcome, out var outcome))
         {
             Fail("outcome", $"'{Clip(dto.Outcome)}' is not an outcome (pass, degraded, fail)");
             return null;
@@ -220,7 +201,7 @@ internal static partial class CheckDtos
                 return null;
             }
 
-            if (!SqliteCheckResultStore.TryParseOutcome(s.Outcome, out var stepOutcome))
+            if (!CheckOutcomeNames.TryParse(s.Outcome, out var stepOutcome))
             {
                 Fail($"steps[{i}].outcome", $"'{Clip(s.Outcome)}' is not an outcome (pass, degraded, fail)");
                 return null;
@@ -299,8 +280,6 @@ internal static partial class CheckDtos
 
         return assertions;
     }
-
-    private static CheckAssertionDto ToDto(AssertionResult a) => new(a.Description, a.Passed, a.Soft, a.Actual, a.Reason);
 
     private static string? BadSeconds(double seconds) =>
         !double.IsFinite(seconds) || seconds < 0 || seconds > MaxDuration.TotalSeconds ? $"must be a number of seconds from 0 to {MaxDuration.TotalSeconds:0}" : null;

@@ -85,7 +85,7 @@ public static class CheckEndpoints
         }
 
         var results = await store.ListAsync(name, location, limit, cancellationToken);
-        return TypedResults.Ok(new CheckResultsResponse(name, [.. results.Select(CheckDtos.ToDto)]));
+        return TypedResults.Ok(new CheckResultsResponse(name, [.. results.Select(CheckResultDtos.ToDto)]));
     }
 
     private static Results<Ok<AgentChecksResponse>, ProblemHttpResult> AgentChecks(HttpRequest request, CheckCatalog catalog, ChecksOptions options)

@@ -61,19 +61,19 @@ internal sealed partial class CheckReleaseLink(IReleaseStore releases, ILogger<C
             var kind = transition.Failed ? FailedEventKind : RecoveredEventKind;
             var message = transition.Failed
                 ? $"Check {transition.Check.Name} is failing: {transition.Decision.Summary}"
-                : $"Check {transition.Check.Name} recovered ({transition.Decision.Outcome.ToString().ToLowerInvariant()}): {transition.Decision.Summary}";
+                : $"Check {transition.Check.Name} recovered ({CheckOutcomeNames.Text(transition.Decision.Outcome)}): {transition.Decision.Summary}";
             var data = JsonSerializer.Serialize(new
             {
                 check = transition.Check.Name,
-                type = transition.Check.Type.ToString().ToLowerInvariant(),
-                outcome = transition.Decision.Outcome.ToString().ToLowerInvariant(),
-                previous = transition.Previous?.ToString().ToLowerInvariant(),
+                type = CheckOutcomeNames.TypeText(transition.Check.Type),
+                outcome = CheckOutcomeNames.Text(transition.Decision.Outcome),
+                previous = transition.Previous is { } p ? CheckOutcomeNames.Text(p) : null,
                 quorum = transition.Check.Quorum,
                 summary = transition.Decision.Summary,
                 locations = transition.Decision.Locations.Select(r => new
                 {
                     location = r.Location,
-                    outcome = r.Outcome.ToString().ToLowerInvariant(),
+                    outcome = CheckOutcomeNames.Text(r.Outcome),
                     reason = r.Reason,
                     startedAt = r.StartedAt,
                     inMaintenance = r.InMaintenance,

@@ -265,8 +265,8 @@ internal sealed partial class CheckResultProcessor
 
     private void LogChange(CheckDefinition check, CheckOutcome? previous, QuorumDecision decision)
     {
-        var from = previous?.ToString().ToLowerInvariant() ?? "unknown";
-        var to = decision.Outcome.ToString().ToLowerInvariant();
+        var from = previous is { } p ? CheckOutcomeNames.Text(p) : "unknown";
+        var to = CheckOutcomeNames.Text(decision.Outcome);
         if (decision.Outcome == CheckOutcome.Fail)
         {
             Log.Failing(_logger, check.Name, from, decision.Summary);

@@ -58,7 +58,7 @@ internal static partial class CheckSeries
 
     private static List<Label> BaseLabels(CheckDefinition check, string? location)
     {
-        var labels = new List<Label>(check.Labels.Count + 4) { new("check", check.Name), new("type", check.Type.ToString().ToLowerInvariant()) };
+        var labels = new List<Label>(check.Labels.Count + 4) { new("check", check.Name), new("type", CheckOutcomeNames.TypeText(check.Type)) };
         if (location is not null)
         {
             labels.Add(new Label("location", location));

@@ -71,7 +71,7 @@ public sealed class SqliteCheckResultStore : ICheckResultStore
             {
                 ArgumentNullException.ThrowIfNull(result, nameof(results));
                 (check.Value, location.Value, startedAt.Value, outcome.Value, json.Value) =
-                    (result.Check, result.Location, StateTime.Format(result.StartedAt), OutcomeText(result.Outcome), JsonSerializer.Serialize(result, Json));
+                    (result.Check, result.Location, StateTime.Format(result.StartedAt), CheckOutcomeNames.Text(result.Outcome), JsonSerializer.Serialize(result, Json));
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
         }
@@ -193,28 +193,6 @@ public sealed class SqliteCheckResultStore : ICheckResultStore
         }
 
         return deleted;
-    }
-
-    /// <summary>The outcome as stored and shown by the API: <c>pass</c>, <c>degraded</c> or <c>fail</c>.</summary>
-    public static string OutcomeText(CheckOutcome outcome) => outcome switch
-    {
-        CheckOutcome.Pass => "pass",
-        CheckOutcome.Degraded => "degraded",
-        CheckOutcome.Fail => "fail",
-        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown check outcome."),
-    };
-
-    /// <summary>Parses <c>pass</c>, <c>degraded</c> or <c>fail</c> (exactly, lower case).</summary>
-    public static bool TryParseOutcome(string? text, out CheckOutcome outcome)
-    {
-        (var ok, outcome) = text switch
-        {
-            "pass" => (true, CheckOutcome.Pass),
-            "degraded" => (true, CheckOutcome.Degraded),
-            "fail" => (true, CheckOutcome.Fail),
-            _ => (false, CheckOutcome.Fail),
-        };
-        return ok;
     }
 
     private static async Task<IReadOnlyList<CheckResult>> ReadAllAsync(SqliteCommand select, CancellationToken cancellationToken)
