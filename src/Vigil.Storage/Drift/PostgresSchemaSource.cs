@@ -21,7 +21,7 @@ namespace Vigil.Storage.Drift;
 /// source never throws for them. A part the role may not read (<c>$VARIABLE:migrations</c>) is unreadable on its own
 /// and the rest is still read.
 /// </summary>
-public sealed class PostgresSchemaSource : ISnapshotSource
+public sealed class PostgresSchemaSource : VariableSchemaSource
 {
     /// <summary>How long connecting may take: 10 seconds, so an unreachable database does not hold the snapshot long.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
@@ -33,41 +33,23 @@ public sealed class PostgresSchemaSource : ISnapshotSource
     private const string UserSchema =
         "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'";
 
-    /// <summary>The default bound on items per database: 100,000, twenty times a large real schema; it bounds memory.</summary>
-    public const int DefaultMaxItems = SchemaItems.MaxItems;
-
-    private readonly string _variable;
-    private readonly int _maxItems;
-
     /// <summary>A source for the database whose connection string is in the environment variable <paramref name="variable"/>.</summary>
     /// <param name="variable">The variable's name (not its value), e.g. <c>PROD_DB</c>.</param>
-    /// <param name="maxItems">At most this many items (then one truncation item); default <see cref="DefaultMaxItems"/>.</param>
+    /// <param name="maxItems">At most this many items (then one truncation item); default <see cref="VariableSchemaSource.DefaultMaxItems"/>.</param>
     public PostgresSchemaSource(string variable, int maxItems = DefaultMaxItems)
+        : base(variable, maxItems)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(variable);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
-        _variable = variable;
-        _maxItems = maxItems;
     }
 
     /// <inheritdoc />
-    public string Name => "postgres";
+    public override string Name => "postgres";
 
     /// <inheritdoc />
-    public async Task CollectAsync(SnapshotContext context, ICollection<SnapshotItem> items, CancellationToken cancellationToken)
+    private protected override string Engine => "postgresql";
+
+    /// <inheritdoc />
+    private protected override async Task CollectAsync(string value, SnapshotContext context, ICollection<SnapshotItem> items, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(items);
-
-        var value = DatabaseVariable.Read(context, _variable);
-        if (value is null)
-        {
-            var missing = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
-            missing.Unreadable(null, $"environment variable {_variable} is not set");
-            missing.CopyTo(items);
-            return;
-        }
-
         NpgsqlConnectionStringBuilder builder;
         string? password = null;
         try
@@ -77,13 +59,11 @@ public sealed class PostgresSchemaSource : ISnapshotSource
         }
         catch (Exception error) when (DatabaseVariable.IsReadFailure(error, cancellationToken))
         {
-            var bad = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
-            bad.Unreadable(null, "bad connection string: " + DatabaseVariable.Redact(error.Message, context, value));
-            bad.CopyTo(items);
+            AddUnreadable(items, "bad connection string: " + DatabaseVariable.Redact(error.Message, context, value));
             return;
         }
 
-        var collected = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
+        var collected = NewItems();
         var where = DatabaseVariable.Redact($"{builder.Database ?? builder.Username}@{builder.Host}:{builder.Port}", context, password);
         try
         {
@@ -478,7 +458,6 @@ public sealed class PostgresSchemaSource : ISnapshotSource
     /// database name, which differ), so a comparer can tell that the other side's tables are unknown, not missing, when
     /// this side could not read its database.
     /// </summary>
-    private static string SourceOf(string variable) => $"${variable} (postgresql)";
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 

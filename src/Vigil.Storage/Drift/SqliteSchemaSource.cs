@@ -17,43 +17,25 @@ namespace Vigil.Storage.Drift;
 /// <see cref="DriftItemKinds.Unreadable"/> item (in the schema and the migration category) naming the file; this
 /// source never throws for it.
 /// </summary>
-public sealed class SqliteSchemaSource : ISnapshotSource
+public sealed class SqliteSchemaSource : VariableSchemaSource
 {
-    /// <summary>The default bound on items per database: 100,000, twenty times a large real schema; it bounds memory.</summary>
-    public const int DefaultMaxItems = SchemaItems.MaxItems;
-
-    private readonly string _variable;
-    private readonly int _maxItems;
-
     /// <summary>A source for the database named by the environment variable <paramref name="variable"/>.</summary>
     /// <param name="variable">The variable's name (not its value), e.g. <c>ORDERS_DB</c>.</param>
-    /// <param name="maxItems">At most this many items (then one truncation item); default <see cref="DefaultMaxItems"/>.</param>
+    /// <param name="maxItems">At most this many items (then one truncation item); default <see cref="VariableSchemaSource.DefaultMaxItems"/>.</param>
     public SqliteSchemaSource(string variable, int maxItems = DefaultMaxItems)
+        : base(variable, maxItems)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(variable);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
-        _variable = variable;
-        _maxItems = maxItems;
     }
 
     /// <inheritdoc />
-    public string Name => "sqlite";
+    public override string Name => "sqlite";
 
     /// <inheritdoc />
-    public async Task CollectAsync(SnapshotContext context, ICollection<SnapshotItem> items, CancellationToken cancellationToken)
+    private protected override string Engine => "sqlite";
+
+    /// <inheritdoc />
+    private protected override async Task CollectAsync(string value, SnapshotContext context, ICollection<SnapshotItem> items, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(items);
-
-        var value = DatabaseVariable.Read(context, _variable);
-        if (value is null)
-        {
-            var missing = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
-            missing.Unreadable(null, $"environment variable {_variable} is not set");
-            missing.CopyTo(items);
-            return;
-        }
-
         string path;
         try
         {
@@ -61,13 +43,11 @@ public sealed class SqliteSchemaSource : ISnapshotSource
         }
         catch (Exception error) when (DatabaseVariable.IsReadFailure(error, cancellationToken))
         {
-            var bad = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
-            bad.Unreadable(null, "bad connection string: " + DatabaseVariable.Redact(error.Message, context, value));
-            bad.CopyTo(items);
+            AddUnreadable(items, "bad connection string: " + DatabaseVariable.Redact(error.Message, context, value));
             return;
         }
 
-        var collected = new SchemaItems(_variable, SourceOf(_variable), _maxItems);
+        var collected = NewItems();
         try
         {
             var file = Resolve(context.Root, path);
@@ -112,7 +92,6 @@ public sealed class SqliteSchemaSource : ISnapshotSource
     }
 
     /// <summary>The source of every item: the variable and the engine, the same in every environment (see <see cref="PostgresSchemaSource"/>).</summary>
-    private static string SourceOf(string variable) => $"${variable} (sqlite)";
 
     private static string? Resolve(string root, string path)
     {
