@@ -78,15 +78,7 @@ internal sealed partial class CheckReader(YamlFields fields)
             return null;
         }
 
-        if (top.TryGetValue("apiVersion", out var api) && fields.String(api.Value, "apiVersion") is { } version && version != DeclarativeKinds.ApiVersion)
-        {
-            fields.Error(api.Value, "apiVersion", $"unknown apiVersion '{version}' (this server knows {DeclarativeKinds.ApiVersion})");
-        }
-
-        if (top.TryGetValue("kind", out var kind) && fields.String(kind.Value, "kind") is { } kindName && kindName != CheckYaml.Kind)
-        {
-            fields.Error(kind.Value, "kind", $"expected kind {CheckYaml.Kind}, not '{kindName}'");
-        }
+        fields.Header(top, CheckYaml.Kind);
 
         string? name = null;
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -111,6 +111,23 @@ internal sealed class YamlFields(string file, string text, int lineOffset, List<
         Errors.Add(new DocumentError(File, line + LineOffset, column, $"{path}: {reason}"));
 
     /// <summary>
+    /// Checks a document's header in its top-level mapping: <c>apiVersion</c> must be <c>vigil/v1</c> and <c>kind</c>
+    /// must be <paramref name="kind"/>; each mismatch is an error at its node.
+    /// </summary>
+    public void Header(Dictionary<string, (YamlScalarNode Key, YamlNode Value)> top, string kind)
+    {
+        if (top.TryGetValue("apiVersion", out var api) && String(api.Value, "apiVersion") is { } version && version != DeclarativeKinds.ApiVersion)
+        {
+            Error(api.Value, "apiVersion", $"unknown apiVersion '{version}' (this server knows {DeclarativeKinds.ApiVersion})");
+        }
+
+        if (top.TryGetValue("kind", out var kindNode) && String(kindNode.Value, "kind") is { } kindName && kindName != kind)
+        {
+            Error(kindNode.Value, "kind", $"expected kind {kind}, not '{kindName}'");
+        }
+    }
+
+    /// <summary>
     /// The fields of a mapping by key. Unknown keys are errors at the key; keys in <paramref name="required"/> that are
     /// missing are errors at the mapping. Returns null (with an error) when the node is not a mapping.
     /// </summary>

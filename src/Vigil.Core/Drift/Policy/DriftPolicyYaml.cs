@@ -105,15 +105,7 @@ public static partial class DriftPolicyYaml
             return null;
         }
 
-        if (top.TryGetValue("apiVersion", out var api) && fields.String(api.Value, "apiVersion") is { } version && version != DeclarativeKinds.ApiVersion)
-        {
-            fields.Error(api.Value, "apiVersion", $"unknown apiVersion '{version}' (this server knows {DeclarativeKinds.ApiVersion})");
-        }
-
-        if (top.TryGetValue("kind", out var kind) && fields.String(kind.Value, "kind") is { } kindName && kindName != Kind)
-        {
-            fields.Error(kind.Value, "kind", $"expected kind {Kind}, not '{kindName}'");
-        }
+        fields.Header(top, Kind);
 
         string? name = null;
         if (top.TryGetValue("metadata", out var metadata) && fields.Mapping(metadata.Value, "metadata", MetadataKeys, MetadataKeys) is { } meta
