@@ -32,41 +32,8 @@ public static class CheckYaml
     /// <param name="text">The document's YAML text.</param>
     /// <param name="errors">Receives every problem.</param>
     /// <param name="lineOffset">Added to line numbers (the document's first line in its file, minus one).</param>
-    public static CheckDefinition? Parse(string file, string text, List<DocumentError> errors, int lineOffset = 0)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(errors);
-        var before = errors.Count;
-        var fields = new YamlFields(file, text, lineOffset, errors);
-        var root = fields.Load();
-        if (root is null)
-        {
-            if (errors.Count == before)
-            {
-                errors.Add(new DocumentError(file, 0, 0, "empty document"));
-            }
-
-            return null;
-        }
-
-        var check = new CheckReader(fields).Read(root);
-        if (errors.Count == before && check is not null)
-        {
-            return check;
-        }
-
-        // In file order, and once each (a node read by two readers reports its problem once).
-        var all = errors.Count - before;
-        var found = errors.Skip(before).Distinct().OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
-        errors.RemoveRange(before, all);
-        errors.AddRange(found);
-        if (found.Count == 0)
-        {
-            errors.Add(new DocumentError(file, 0, 0, "not a valid check"));
-        }
-
-        return null;
-    }
+    public static CheckDefinition? Parse(string file, string text, List<DocumentError> errors, int lineOffset = 0) =>
+        YamlFields.ParseDocument(file, text, errors, lineOffset, "check", (fields, root) => new CheckReader(fields).Read(root));
 }
 
 /// <summary>The <c>Check</c> kind of declarative object: <c>vigil apply -f</c> validates checks through it.</summary>

@@ -23,6 +23,48 @@ internal sealed class YamlFields(string file, string text, int lineOffset, List<
 
     public List<DocumentError> Errors { get; } = errors;
 
+    /// <summary>
+    /// Parses one declarative document with <paramref name="read"/>: loads it (a syntax error or an empty document is
+    /// an error), reads it, and reports the new errors once each, in the order of the file. Returns null when any
+    /// error was found; <paramref name="what"/> names the object in the error when the reader gave up without one.
+    /// </summary>
+    public static T? ParseDocument<T>(string file, string text, List<DocumentError> errors, int lineOffset, string what, Func<YamlFields, YamlNode, T?> read)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentNullException.ThrowIfNull(read);
+        var before = errors.Count;
+        var fields = new YamlFields(file, text, lineOffset, errors);
+        if (fields.Load() is not { } root)
+        {
+            if (errors.Count == before)
+            {
+                errors.Add(new DocumentError(file, 0, 0, "empty document"));
+            }
+
+            return null;
+        }
+
+        var result = read(fields, root);
+        if (errors.Count == before && result is not null)
+        {
+            return result;
+        }
+
+        // In file order, whatever order the checks ran in, and once each (a node read twice reports its problem once).
+        var all = errors.Count - before;
+        var found = errors.Skip(before).Distinct().OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        errors.RemoveRange(before, all);
+        errors.AddRange(found);
+        if (found.Count == 0)
+        {
+            errors.Add(new DocumentError(file, 0, 0, $"not a valid {what}"));
+        }
+
+        return null;
+    }
+
     /// <summary>Loads the document; a syntax error is reported at its position and yields null.</summary>
     public YamlNode? Load()
     {

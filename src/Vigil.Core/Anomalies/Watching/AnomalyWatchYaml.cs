@@ -28,26 +28,8 @@ public static class AnomalyWatchYaml
     /// Parses one document. Returns null and adds to <paramref name="errors"/> when it is invalid;
     /// <paramref name="lineOffset"/> is added to reported lines when the document was cut from a multi-document file.
     /// </summary>
-    public static AnomalyWatch? Parse(string file, string yaml, List<DocumentError> errors, int lineOffset = 0)
-    {
-        ArgumentNullException.ThrowIfNull(yaml);
-        ArgumentNullException.ThrowIfNull(errors);
-        var before = errors.Count;
-        var fields = new YamlFields(file, yaml, lineOffset, errors);
-        var root = fields.Load();
-        if (root is null)
-        {
-            if (errors.Count == before)
-            {
-                errors.Add(new DocumentError(file, 0, 0, "empty document"));
-            }
-
-            return null;
-        }
-
-        var watch = Read(fields, root);
-        return errors.Count == before ? watch : null;
-    }
+    public static AnomalyWatch? Parse(string file, string yaml, List<DocumentError> errors, int lineOffset = 0) =>
+        YamlFields.ParseDocument(file, yaml, errors, lineOffset, "anomaly watch", Read);
 
     /// <summary>
     /// Checks a query: it parses and gives an instant vector or a scalar. Returns the reason and the zero-based

@@ -52,34 +52,8 @@ public static partial class DriftPolicyYaml
     /// Parses one policy document. Returns null and adds to <paramref name="errors"/> when it is invalid.
     /// <paramref name="lineOffset"/> is added to reported lines when the document was cut from a multi-document file.
     /// </summary>
-    public static DriftPolicy? Parse(string file, string yaml, List<DocumentError> errors, int lineOffset = 0)
-    {
-        ArgumentNullException.ThrowIfNull(yaml);
-        ArgumentNullException.ThrowIfNull(errors);
-        var before = errors.Count;
-        var fields = new YamlFields(file, yaml, lineOffset, errors);
-        var root = fields.Load();
-        if (root is null)
-        {
-            if (errors.Count == before)
-            {
-                errors.Add(new DocumentError(file, 0, 0, "empty document"));
-            }
-
-            return null;
-        }
-
-        var policy = Read(fields, root);
-        if (errors.Count == before)
-        {
-            return policy;
-        }
-
-        var found = errors.Skip(before).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
-        errors.RemoveRange(before, found.Count);
-        errors.AddRange(found);
-        return null;
-    }
+    public static DriftPolicy? Parse(string file, string yaml, List<DocumentError> errors, int lineOffset = 0) =>
+        YamlFields.ParseDocument(file, yaml, errors, lineOffset, "drift policy", Read);
 
     /// <summary>Every valid policy among stored <paramref name="objects"/> of this kind (one that no longer reads is skipped).</summary>
     public static IReadOnlyList<DriftPolicy> ReadStored(IEnumerable<DeclarativeObject> objects)

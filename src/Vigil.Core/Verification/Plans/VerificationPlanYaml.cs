@@ -44,33 +44,8 @@ public static class VerificationPlanYaml
     /// </summary>
     public static VerificationPlan? Parse(string file, string yaml, List<DocumentError> errors, int lineOffset, DeclarativeValidationContext context)
     {
-        ArgumentNullException.ThrowIfNull(yaml);
-        ArgumentNullException.ThrowIfNull(errors);
         ArgumentNullException.ThrowIfNull(context);
-        var before = errors.Count;
-        var fields = new YamlFields(file, yaml, lineOffset, errors);
-        var root = fields.Load();
-        if (root is null)
-        {
-            if (errors.Count == before)
-            {
-                errors.Add(new DocumentError(file, 0, 0, "empty document"));
-            }
-
-            return null;
-        }
-
-        var plan = new PlanReader(fields, context).Read(root);
-        if (errors.Count == before)
-        {
-            return plan;
-        }
-
-        // Reported in the order of the file, whatever order the checks ran in.
-        var found = errors.Skip(before).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
-        errors.RemoveRange(before, found.Count);
-        errors.AddRange(found);
-        return null;
+        return YamlFields.ParseDocument(file, yaml, errors, lineOffset, "verification plan", (fields, root) => new PlanReader(fields, context).Read(root));
     }
 
     /// <summary>Writes a plan as a document that <see cref="Parse(string, string, List{DocumentError}, int)"/> reads back to an equal plan.</summary>
