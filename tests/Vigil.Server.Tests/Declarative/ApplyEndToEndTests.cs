@@ -163,8 +163,16 @@ public sealed class ApplyEndToEndTests : IDisposable
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         Assert.Equal(["VerificationPlan/queue"], (await response.Content.ReadFromJsonAsync<ApplyResponse>(TelemetryApi.Json))!.Created);
 
+        // A declared length over the limit is refused before the body is read. With "Expect: 100-continue" the client
+        // waits for that answer instead of writing 5 MiB into a connection the server is closing (a broken pipe).
         var huge = new ApplyRequest([new ApplyFileDto("huge.yaml", "# " + new string('x', 5 * 1024 * 1024))]);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsJsonAsync("/api/v1/apply", huge, TelemetryApi.Json)).StatusCode);
+        using var hugeRequest = new HttpRequestMessage(HttpMethod.Post, "/api/v1/apply")
+        {
+            Content = new ByteArrayContent(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(huge, TelemetryApi.Json)),
+        };
+        hugeRequest.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        hugeRequest.Headers.ExpectContinue = true;
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.SendAsync(hugeRequest)).StatusCode);
         var malformed = await client.PostAsync("/api/v1/apply", new StringContent("{\"files\": 3}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/api/v1/apply", new ApplyRequest([]), TelemetryApi.Json)).StatusCode);
