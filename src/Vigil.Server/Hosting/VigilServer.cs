@@ -131,11 +131,13 @@ public static partial class VigilServer
             Checks.ChecksServiceCollectionExtensions.AddChecks(services, options.Checks);
             Drift.DriftEndpoints.AddDrift(services);
             Anomalies.AnomalyEndpoints.AddAnomalies(services, options.Anomalies, dataDirectory);
+            Ui.UiEndpoints.AddUi(services);
 
             var app = builder.Build();
             app.UseStatusCodePages();
             app.UseRouting();
             app.UseMiddleware<ApiKeyMiddleware>();
+            app.UseAntiforgery();
             app.MapOpenApi("/openapi/{documentName}.json").RequireScope(ApiKeyScope.Read);
             app.MapSystemEndpoints();
             app.MapTelemetryEndpoints();
@@ -151,6 +153,7 @@ public static partial class VigilServer
             Checks.CheckEndpoints.MapCheckEndpoints(app);
             Drift.DriftEndpoints.MapDriftEndpoints(app);
             Anomalies.AnomalyEndpoints.MapAnomalyEndpoints(app);
+            Ui.UiEndpoints.MapUi(app);
 
             try
             {

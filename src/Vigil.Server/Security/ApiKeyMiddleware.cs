@@ -19,6 +19,12 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifi
 
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<NoKeyNeeded>() is not null)
+        {
+            await next(context);
+            return;
+        }
+
         var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope
             ?? ApiKeyScope.Admin; // Unknown routes and endpoints without metadata need the widest scope.
         var secret = ReadKey(context.Request);

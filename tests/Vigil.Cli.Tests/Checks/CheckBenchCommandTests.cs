@@ -24,7 +24,9 @@ public sealed class CheckBenchCommandTests
     [Fact]
     public async Task TinyRun_BothSidesCompleteEveryDueCheck_WithAFreshConnectionEach()
     {
-        var run = await CliRun.RunAsync(["bench", "checks", "--targets", "20", "--interval", "1s", "--duration", "3s", "-o", "json"], time: TimeProvider.System);
+        // A 4s interval gives each check a 2s timeout: a fresh process on a busy CI machine can stall past 500 ms (a 1s
+        // interval once failed 16 of 60 checks on timeouts there), and timing under load is the benchmark's job, not this test's.
+        var run = await CliRun.RunAsync(["bench", "checks", "--targets", "10", "--interval", "4s", "--duration", "8s", "-o", "json"], time: TimeProvider.System);
 
         // Exit 0 or 1: whether the CPU bar is met on a busy machine is not what this test is about.
         Assert.True(run.ExitCode is 0 or 1, run.ToString());
@@ -34,10 +36,10 @@ public sealed class CheckBenchCommandTests
         foreach (var side in sides)
         {
             var expected = side.GetProperty("expected").GetInt64();
-            Assert.Equal(60, expected);
+            Assert.Equal(20, expected);
             // The window's edges may cut one run per target either way.
-            Assert.InRange(side.GetProperty("checks").GetInt64(), expected - 20, expected + 20);
-            Assert.Equal(0, side.GetProperty("failures").GetInt64());
+            Assert.InRange(side.GetProperty("checks").GetInt64(), expected - 10, expected + 10);
+            Assert.True(side.GetProperty("failures").GetInt64() == 0, side.ToString());
             Assert.Equal(side.GetProperty("targetRequests").GetInt64(), side.GetProperty("targetConnections").GetInt64());
             Assert.True(side.GetProperty("cpuSeconds").GetDouble() > 0, run.ToString());
         }
