@@ -16,6 +16,7 @@ public sealed class JudgeBenchCommandTests
         Assert.Contains("vigil ", run.Out, StringComparison.Ordinal);
         Assert.Contains("kayenta-style", run.Out, StringComparison.Ordinal);
         Assert.Contains("KAYENTA_STYLE_FAIL", run.Out, StringComparison.Ordinal);
+        Assert.Contains("KAYENTA_ONCE_FAIL", run.Out, StringComparison.Ordinal);
         Assert.Contains("errors x2 @1%", run.Out, StringComparison.Ordinal);
         Assert.Contains("latency +50%", run.Out, StringComparison.Ordinal);
         Assert.Contains("bar: false-fail rate <= 1% over >= 2,000 A/A verdicts: NOT met (only", run.Out, StringComparison.Ordinal);
@@ -31,7 +32,7 @@ public sealed class JudgeBenchCommandTests
         using var document = JsonDocument.Parse(run.Out);
         var root = document.RootElement;
         Assert.Equal(95, root.GetProperty("scenarios").GetArrayLength());
-        Assert.Equal(["vigil", "kayenta-style"], root.GetProperty("judges").EnumerateArray().Select(j => j.GetProperty("name").GetString()));
+        Assert.Equal(["vigil", "kayenta-style", "kayenta-once"], root.GetProperty("judges").EnumerateArray().Select(j => j.GetProperty("name").GetString()));
         Assert.Equal(3, root.GetProperty("bar").GetArrayLength());
         Assert.False(root.GetProperty("barMet").GetBoolean());
     }

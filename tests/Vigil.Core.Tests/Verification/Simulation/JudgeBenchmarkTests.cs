@@ -42,6 +42,27 @@ public sealed class JudgeBenchmarkTests
     }
 
     [Fact]
+    public void FinalLookJudge_DecidesNothingBeforeTheLastLook_ThenJudgesLikeItsInnerJudge()
+    {
+        BenchJudge[] judges = [new("every-look", () => new KayentaJudge()), new("once", () => new FinalLookJudge(new KayentaJudge()))];
+
+        var report = JudgeBenchmark.Run(DefaultVerificationPlan.Plan, Small, judges, new JudgeBenchOptions(Runs: 10, Seed: 11));
+
+        // Five times the errors: every run fails, but only at the last look (15), while the judge at every look fails early.
+        var once = report.Scenarios[1].Of("once");
+        Assert.Equal(10, once.Fails);
+        Assert.All(once.Outcomes, o => Assert.Equal(15, o.Look));
+        Assert.Contains(report.Scenarios[1].Of("every-look").Outcomes, o => o.Look < 15);
+
+        // Before the last look nothing is decisive; at it, the inner judge's verdict is returned as it is.
+        var plan = DefaultVerificationPlan.Plan;
+        var early = new FinalLookJudge(new KayentaJudge()).Judge(plan, [], look: 3, "2.0.0");
+        Assert.False(early.Decisive);
+        Assert.Equal(Verdict.Inconclusive, early.Verdict);
+        Assert.Empty(early.Metrics);
+    }
+
+    [Fact]
     public void CheckBar_TooFewEqualRuns_IsNotMetAndSaysHowMany()
     {
         BenchJudge[] judges = [new("a", () => new KayentaJudge()), new("b", () => new KayentaJudge())];
