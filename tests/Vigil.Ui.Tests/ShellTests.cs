@@ -35,6 +35,7 @@ public sealed class ShellTests(UiFixture ui, ITestOutputHelper output)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveCountAsync(1);
 
         await ui.AssertAccessibleAsync(page, "overview");
+        ui.AssertNoBrowserErrors(page);
         await ui.ScreenshotAsync(page, "overview-shell");
     }
 
