@@ -13,6 +13,7 @@ public static class UiEndpoints
     public static IServiceCollection AddUi(this IServiceCollection services)
     {
         services.AddRazorComponents();
+        services.AddSingleton<Data.ServiceRedCache>();
         return services;
     }
 
