@@ -81,7 +81,7 @@ public sealed partial class ServicePageTests(UiFixture ui)
         await Expect(alert).ToContainTextAsync("Unknown range");
         await Expect(alert).ToContainTextAsync("2w");
         await Expect(alert).ToContainTextAsync("1h, 6h, 24h, 7d");
-        await Expect(page.GetByLabel("Range")).ToHaveValueAsync("1h");
+        await Expect(page.Locator("select[name=range]")).ToHaveValueAsync("1h");
     }
 
     private static void AssertMinuteLink(string? href)
