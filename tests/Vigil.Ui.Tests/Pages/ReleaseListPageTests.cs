@@ -28,8 +28,7 @@ public sealed class ReleaseListPageTests(UiFixture ui)
         await Expect(baseline.Locator(".badge")).ToHaveTextAsync("Baseline");
         await Expect(page.GetByTestId("release-count")).ToHaveTextAsync(new Regex("^\\d+ releases\\.$"));
 
-        await ui.AssertAccessibleAsync(page, "releases");
-        await ui.ScreenshotAsync(page, "releases");
+        await ui.CheckPageAsync(page, "releases");
     }
 
     [Fact]

@@ -50,8 +50,7 @@ public sealed partial class ServicePageTests(UiFixture ui)
         await page.GotoAsync($"/services/{UiFixture.Service}?env={UiFixture.Environment}&range=1h");
         await Expect(page.GetByTestId("red-charts").Locator("canvas").First).ToBeVisibleAsync();
 
-        await ui.AssertAccessibleAsync(page, "service");
-        await ui.ScreenshotAsync(page, "service");
+        await ui.CheckPageAsync(page, "service");
     }
 
     [Fact]
