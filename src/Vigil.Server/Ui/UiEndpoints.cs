@@ -21,5 +21,6 @@ public static class UiEndpoints
     {
         app.MapUiAssets().AllowWithoutKey();
         app.MapRazorComponents<App>().RequireScope(ApiKeyScope.Read);
+        app.MapReleaseUi();
     }
 }
