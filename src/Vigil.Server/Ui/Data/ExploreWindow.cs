@@ -125,7 +125,7 @@ public sealed record ExploreWindow(DateTimeOffset From, DateTimeOffset To, strin
             return true;
         }
 
-        error = $"{field} '{text}' is not a time ({reason}); give Unix seconds such as 1767225600";
+        error = $"{field}: {reason}";
         return false;
     }
 
