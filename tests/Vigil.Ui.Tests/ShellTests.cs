@@ -35,18 +35,17 @@ public sealed class ShellTests(UiFixture ui, ITestOutputHelper output)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveCountAsync(1);
 
         await ui.AssertAccessibleAsync(page, "overview");
+        ui.AssertNoBrowserErrors(page);
         await ui.ScreenshotAsync(page, "overview-shell");
     }
 
     [Fact]
     public async Task Overview_InDarkColourScheme_IsAccessible()
     {
-        var page = await ui.NewPageAsync(ColorScheme.Dark);
-        await page.GotoAsync("/");
+        var page = await ui.OpenAsync("/", ColorScheme.Dark);
         await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })).ToBeVisibleAsync();
 
-        await ui.AssertAccessibleAsync(page, "overview (dark)");
-        await ui.ScreenshotAsync(page, "overview-shell-dark");
+        await ui.CheckPageAsync(page, "overview-shell-dark");
     }
 
     [Fact]

@@ -11,9 +11,22 @@ public sealed partial class UiFixture
     /// <summary>The viewport of every page: the narrow end of the widths the UI must read well at.</summary>
     public static readonly ViewportSize Viewport = new() { Width = 1280, Height = 800 };
 
+    /// <summary>
+    /// How long Playwright's <c>Expect(...)</c> assertions wait (its default is 5 s): the machine running the tests is
+    /// shared and busy, and a wait ends as soon as its condition holds.
+    /// </summary>
+    public const float ExpectTimeoutMilliseconds = 15_000;
+
+    /// <summary>How long navigations and actions wait at most.</summary>
+    public const float ActionTimeoutMilliseconds = 30_000;
+
+    // Tests of the collection run one after another, so a context older than the last few belongs to a finished test:
+    // it is closed, so a long run does not keep dozens of renderer processes alive.
+    private const int OpenContexts = 6;
     private const string ChromiumFallback = "/usr/bin/chromium";
     private static readonly string[] ReportedImpacts = ["serious", "critical"];
     private readonly List<IBrowserContext> _contexts = [];
+    private readonly Dictionary<IPage, List<string>> _browserErrors = [];
     private Task? _browserLaunch;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -25,12 +38,17 @@ public sealed partial class UiFixture
     /// <summary>Where <see cref="ScreenshotAsync"/> writes: <c>artifacts/screenshots</c> under the repository root.</summary>
     public static string ScreenshotDirectory => Path.Combine(RepositoryRoot, "artifacts", "screenshots");
 
-    /// <summary>A page in a fresh browser context (1280x800, light colour scheme) whose relative URLs go to <see cref="BaseAddress"/>.</summary>
+    /// <summary>
+    /// A page in a fresh browser context (1280x800, light colour scheme, en-US, UTC) whose relative URLs go to
+    /// <see cref="BaseAddress"/> (<c>page.GotoAsync("/releases")</c>). Its console errors and uncaught script errors are
+    /// collected (<see cref="BrowserErrors"/>). Contexts of earlier tests are closed as new ones open.
+    /// </summary>
     public Task<IPage> NewPageAsync() => NewPageAsync(ColorScheme.Light);
 
-    /// <summary>A page in a fresh browser context (1280x800) with <paramref name="colorScheme"/> (e.g. dark).</summary>
+    /// <summary>As <see cref="NewPageAsync()"/>, with <paramref name="colorScheme"/> (e.g. <see cref="ColorScheme.Dark"/>).</summary>
     public async Task<IPage> NewPageAsync(ColorScheme colorScheme)
     {
+        await CloseOldContextsAsync();
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseAddress.ToString(),
@@ -40,12 +58,96 @@ public sealed partial class UiFixture
             TimezoneId = "UTC",
             ReducedMotion = ReducedMotion.Reduce,
         });
+        context.SetDefaultTimeout(ActionTimeoutMilliseconds);
+        context.SetDefaultNavigationTimeout(ActionTimeoutMilliseconds);
         lock (_contexts)
         {
             _contexts.Add(context);
         }
 
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        lock (_browserErrors)
+        {
+            _browserErrors[page] = errors;
+        }
+
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                lock (errors)
+                {
+                    errors.Add($"console error: {message.Text} ({message.Location})");
+                }
+            }
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (errors)
+            {
+                errors.Add("uncaught script error: " + error);
+            }
+        };
+        return page;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> (relative to <see cref="BaseAddress"/>, with its query string) in a new page and
+    /// fails unless the answer has <paramref name="expectedStatus"/> (e.g. 404 for an unknown id, 400 for bad input).
+    /// </summary>
+    public Task<IPage> OpenAsync(string path, int expectedStatus = 200) => OpenAsync(path, ColorScheme.Light, expectedStatus);
+
+    /// <summary>As <see cref="OpenAsync(string, int)"/>, in <paramref name="colorScheme"/>.</summary>
+    public async Task<IPage> OpenAsync(string path, ColorScheme colorScheme, int expectedStatus = 200)
+    {
+        var page = await NewPageAsync(colorScheme);
+        var response = await page.GotoAsync(path);
+        Assert.True(
+            response is not null && response.Status == expectedStatus,
+            $"GET {path}: expected HTTP {expectedStatus}, got {(response is null ? "no response" : response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+        return page;
+    }
+
+    /// <summary>
+    /// The usual end of a page test: axe-core finds no serious or critical violation, the browser reported no error,
+    /// and the page is saved as screenshot <paramref name="name"/> (<c>artifacts/screenshots/NAME.png</c>).
+    /// </summary>
+    public async Task CheckPageAsync(IPage page, string name)
+    {
+        await AssertAccessibleAsync(page, name);
+        AssertNoBrowserErrors(page);
+        await ScreenshotAsync(page, name);
+    }
+
+    /// <summary>
+    /// What went wrong in the browser on <paramref name="page"/> so far: console errors (a failed asset load among
+    /// them) and uncaught script errors, in order.
+    /// </summary>
+    public IReadOnlyList<string> BrowserErrors(IPage page)
+    {
+        List<string>? errors;
+        lock (_browserErrors)
+        {
+            _browserErrors.TryGetValue(page, out errors);
+        }
+
+        if (errors is null)
+        {
+            throw new ArgumentException("the page was not made by UiFixture.NewPageAsync", nameof(page));
+        }
+
+        lock (errors)
+        {
+            return [.. errors];
+        }
+    }
+
+    /// <summary>Fails when <paramref name="page"/> logged a console error or threw an uncaught script error.</summary>
+    public void AssertNoBrowserErrors(IPage page)
+    {
+        var errors = BrowserErrors(page);
+        Assert.True(errors.Count == 0, $"the browser reported {errors.Count} error(s) on {page.Url}:\n" + string.Join('\n', errors));
     }
 
     /// <summary>
@@ -149,8 +251,38 @@ public sealed partial class UiFixture
                 $"axe-core is missing ({path}): building tests/Vigil.Ui.Tests runs `npm ci` there (eng/Npm.targets, needs Node.js 20+); run `npm ci` in {project} or build the project again.");
     }
 
+    private async Task CloseOldContextsAsync()
+    {
+        List<IBrowserContext> old;
+        lock (_contexts)
+        {
+            var excess = _contexts.Count - (OpenContexts - 1);
+            if (excess <= 0)
+            {
+                return;
+            }
+
+            old = _contexts.GetRange(0, excess);
+            _contexts.RemoveRange(0, excess);
+        }
+
+        lock (_browserErrors)
+        {
+            foreach (var page in old.SelectMany(c => c.Pages))
+            {
+                _browserErrors.Remove(page);
+            }
+        }
+
+        foreach (var context in old)
+        {
+            await context.CloseAsync();
+        }
+    }
+
     private async Task LaunchBrowserAsync(string chromium)
     {
+        Assertions.SetDefaultExpectTimeout(ExpectTimeoutMilliseconds);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
