@@ -43,8 +43,7 @@ public sealed class ExplorePageTests(UiFixture ui)
             Assert.True(double.Parse(value, CultureInfo.InvariantCulture) > 0, $"a positive request rate, not {value}");
         }
 
-        await ui.AssertAccessibleAsync(page, "explore");
-        await ui.ScreenshotAsync(page, "explore");
+        await ui.CheckPageAsync(page, "explore");
     }
 
     [Fact]
