@@ -54,26 +54,6 @@ public static class ReleaseUiEndpoints
     internal static ReleaseViewReader Reader(HttpContext context) =>
         ActivatorUtilities.CreateInstance<ReleaseViewReader>(context.RequestServices);
 
-    /// <summary>
-    /// Answers a page with an error status while keeping the page's own message. The status is set as the response
-    /// starts, not while rendering: a page that sets 404 during rendering gets no body from the Razor component endpoint
-    /// when status-code pages are on (it leaves the body to a re-execution we do not use), and the middleware then
-    /// answers a bare problem document instead of the page.
-    /// </summary>
-    internal static void ErrorStatus(HttpContext context, int statusCode)
-    {
-        if (context.Features.Get<IStatusCodePagesFeature>() is { } pages)
-        {
-            pages.Enabled = false;
-        }
-
-        context.Response.OnStarting(() =>
-        {
-            context.Response.StatusCode = statusCode;
-            return Task.CompletedTask;
-        });
-    }
-
     private static async Task<IResult> LiveAsync(string id, HttpContext context)
     {
         context.Response.Headers.CacheControl = "no-store";

@@ -57,7 +57,7 @@
       scales: { x: { time: true } },
       axes: [
         { stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") } },
-        { stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, size: 64, values: (u, vals) => vals.map((v) => format(v, spec.unit)) },
+        { stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, size: (u, vals) => (vals && vals.length ? Math.max(...vals.map((v) => String(v).length)) * 7 + 18 : 48), values: (u, vals) => vals.map((v) => format(v, spec.unit)) },
       ],
       series: [{ label: "Time", value: (u, v) => (v == null ? "—" : new Date(v * 1000).toISOString().slice(0, 19).replace("T", " ")) }].concat(
         spec.series.map((s, i) => ({ label: s.label, stroke: s.color || colors[i % colors.length], width: 1.5, spanGaps: false, value: (u, v) => format(v, spec.unit) }))),

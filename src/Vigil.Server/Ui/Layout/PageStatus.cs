@@ -18,6 +18,12 @@ public static class PageStatus
             return;
         }
 
+        // The page is the error's answer: no status-code page may replace it.
+        if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+        {
+            pages.Enabled = false;
+        }
+
         context.Response.OnStarting(() =>
         {
             context.Response.StatusCode = status;
