@@ -24,7 +24,11 @@ internal static class UiBenchCommand
     /// <summary>The first bar: p95 time to last byte of every page, in milliseconds.</summary>
     public const double BarP95Ms = 200;
 
-    /// <summary>The verification plan the bench applies as <c>default</c>: before-after, so releases already in the past get verdicts at once.</summary>
+    /// <summary>
+    /// The verification plan the bench applies as <c>default</c>: the built-in plan's error-ratio and p95 metrics (the
+    /// same exact-count queries) in before-after mode, so releases already in the past are judged at once; two looks of
+    /// 2 minutes keep the 200 runs to a few minutes of server time.
+    /// </summary>
     internal const string PlanYaml = """
         apiVersion: vigil/v1
         kind: VerificationPlan
@@ -32,8 +36,8 @@ internal static class UiBenchCommand
           name: default
         spec:
           mode: before-after
-          interval: 1m
-          duration: 5m
+          interval: 2m
+          duration: 4m
           metrics:
             - name: error-ratio
               kind: count-ratio
@@ -47,7 +51,7 @@ internal static class UiBenchCommand
               kind: latency-histogram
               direction: increase
               quantile: 0.95
-              query: 'sum by (le) (increase(traces_span_metrics_duration_seconds_bucket{service_name="{{service}}",service_version="{{version}}",deployment_environment_name="{{environment}}"}[{{interval}}]))'
+              query: 'clamp_min(sum by (le) (traces_span_metrics_duration_seconds_bucket{service_name="{{service}}",service_version="{{version}}",deployment_environment_name="{{environment}}"}) - (sum by (le) (traces_span_metrics_duration_seconds_bucket{service_name="{{service}}",service_version="{{version}}",deployment_environment_name="{{environment}}"} offset {{interval}}) or 0 * sum by (le) (traces_span_metrics_duration_seconds_bucket{service_name="{{service}}",service_version="{{version}}",deployment_environment_name="{{environment}}"})), 0)'
               critical: true
               allowedEffect: 0.1
               group: latency
@@ -469,7 +473,7 @@ internal static class UiBenchCommand
         {
             table.Add(
                 p.Name,
-                p.Path,
+                Uri.UnescapeDataString(p.Path),
                 p.Missing ? "missing (404)" : p.Status.ToString(c),
                 p.Bytes.ToString("N0", c),
                 Ms(p.P50Ms),
