@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Vigil.Cli.Arguments;
 using Vigil.Cli.Output;
 using Vigil.Client;
 using Vigil.Client.Contracts;
@@ -80,7 +81,6 @@ internal static class UiBenchCommand
     private const int TracesPerService = 40;
     private const int LogsPerService = 100;
     private const int SendParallelism = 3;
-    private static readonly TimeSpan VerdictWait = TimeSpan.FromMinutes(5);
 
     public static Command Create(CliContext context)
     {
@@ -89,6 +89,7 @@ internal static class UiBenchCommand
         var hours = new Option<int>("--hours") { Description = "Hours of one-minute data ending now. Default 24.", HelpName = "N", DefaultValueFactory = _ => 24 };
         var requests = new Option<int>("--requests") { Description = "Measured requests per page, one after the other. Default 100.", HelpName = "N", DefaultValueFactory = _ => 100 };
         var warmup = new Option<int>("--warmup") { Description = "Unmeasured requests per page first. Default 10.", HelpName = "N", DefaultValueFactory = _ => 10 };
+        var verdictWait = CliOptions.Duration("--verdict-wait", "How long to wait for the releases' verifications to finish before measuring (they load the server). Default: 10m.", allowZero: true);
         var keep = new Option<string?>("--data")
         {
             Description = "Keep the server's data folder here (to profile or look at the pages later with 'vigil serve --data DIR'). Default: a temporary folder, deleted afterwards.",
@@ -96,14 +97,15 @@ internal static class UiBenchCommand
         };
         var command = new Command("ui", "Fill a fresh server with hours of data for many services and releases, then time each web UI page to its last byte, and check issue 5's first bar.")
         {
-            services, releases, hours, requests, warmup, keep,
+            services, releases, hours, requests, warmup, verdictWait, keep,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var settings = new Settings(
                 new UiBenchSizes(parseResult.GetValue(services), parseResult.GetValue(releases), TimeSpan.FromHours(parseResult.GetValue(hours))),
                 parseResult.GetValue(requests),
-                parseResult.GetValue(warmup));
+                parseResult.GetValue(warmup),
+                parseResult.GetValue(verdictWait) ?? TimeSpan.FromMinutes(10));
             if (settings.Sizes.Services is < 1 or > 1000 || settings.Sizes.Span < TimeSpan.FromHours(1) || settings.Sizes.Span > TimeSpan.FromDays(7)
                 || settings.Sizes.Releases < settings.Sizes.Services || settings.Sizes.Releases > settings.Sizes.Services * 20)
             {
@@ -111,9 +113,9 @@ internal static class UiBenchCommand
                 return ExitCodes.Usage;
             }
 
-            if (settings.Requests is < 1 or > 100_000 || settings.Warmup is < 0 or > 10_000)
+            if (settings.Requests is < 1 or > 100_000 || settings.Warmup is < 0 or > 10_000 || settings.VerdictWait > TimeSpan.FromHours(2))
             {
-                await context.Error.WriteLineAsync("error: --requests must be 1..100000 and --warmup 0..10000.");
+                await context.Error.WriteLineAsync("error: --requests must be 1..100000, --warmup 0..10000 and --verdict-wait at most 2h.");
                 return ExitCodes.Usage;
             }
 
@@ -173,7 +175,7 @@ internal static class UiBenchCommand
     /// <param name="Met">p95 under the bar with status 200.</param>
     internal sealed record PageReport(string Name, string Path, int Status, bool Missing, long Bytes, int Requests, double? P50Ms, double? P95Ms, double? MaxMs, bool Met);
 
-    private sealed record Settings(UiBenchSizes Sizes, int Requests, int Warmup);
+    private sealed record Settings(UiBenchSizes Sizes, int Requests, int Warmup, TimeSpan VerdictWait);
 
     private sealed class BenchException(string message) : Exception(message);
 
@@ -236,7 +238,7 @@ internal static class UiBenchCommand
         }
 
         await log.WriteLineAsync($"bench: {created.Count} releases, {spans} spans, {logs} log records sent; waiting for verdicts");
-        var states = await WaitForVerdictsAsync(client, created.Count, log, cancellationToken);
+        var states = await WaitForVerdictsAsync(client, created.Count, settings.VerdictWait, log, cancellationToken);
         var finished = states.Where(s => s.Key is not ("pending" or "verifying")).Sum(s => s.Value);
         var release = await PickReleaseAsync(client, cancellationToken);
         var seed = new SeedReport(data.Services.Count, settings.Sizes.Span.TotalHours, samples, metricsWatch.Elapsed.TotalSeconds, created.Count, finished, states,
@@ -373,7 +375,7 @@ internal static class UiBenchCommand
     }
 
     // Until no release is pending or verifying (or the wait is over): the states at the end.
-    private static async Task<IReadOnlyDictionary<string, int>> WaitForVerdictsAsync(VigilClient client, int expected, TextWriter log, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyDictionary<string, int>> WaitForVerdictsAsync(VigilClient client, int expected, TimeSpan wait, TextWriter log, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
@@ -382,11 +384,11 @@ internal static class UiBenchCommand
             var listed = await client.ListReleasesAsync(environment: UiBenchData.Environment, limit: 1000, cancellationToken: cancellationToken);
             var states = listed.Releases.GroupBy(r => r.State).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             var open = states.GetValueOrDefault("pending") + states.GetValueOrDefault("verifying");
-            if (open == 0 || watch.Elapsed > VerdictWait)
+            if (open == 0 || watch.Elapsed > wait)
             {
                 if (open > 0)
                 {
-                    await log.WriteLineAsync($"bench: {open} of {expected} releases still without a verdict after {VerdictWait.TotalMinutes:0} min; measuring anyway");
+                    await log.WriteLineAsync($"bench: {open} of {expected} releases still without a verdict after {Display.Duration(wait.TotalSeconds)}; measuring anyway");
                 }
 
                 return states;
