@@ -12,7 +12,9 @@ RESULTS="$ROOT/artifacts/test-results"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the tests need. Later capabilities add theirs here (postgresql, prometheus, chromium, ...).
-DEBIAN_PACKAGES=(prometheus prometheus-node-exporter postgresql dnsmasq-base prometheus-blackbox-exporter)
+# chromium: the UI tests (tests/Vigil.Ui.Tests) drive it with Playwright, which never downloads a browser here;
+# fonts-dejavu-core gives its screenshots the same text everywhere.
+DEBIAN_PACKAGES=(prometheus prometheus-node-exporter postgresql dnsmasq-base prometheus-blackbox-exporter chromium fonts-dejavu-core)
 
 # A single test that runs longer than this is hung: fail it instead of eating CI's 90 minutes.
 HANG_TIMEOUT=${VIGIL_TEST_HANG_TIMEOUT:-10m}

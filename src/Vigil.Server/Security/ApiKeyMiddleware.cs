@@ -1,6 +1,8 @@
 using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
 using Vigil.Core.Security;
 using Vigil.Server.Otlp;
+using Vigil.Server.Ui;
 
 namespace Vigil.Server.Security;
 
@@ -10,29 +12,47 @@ namespace Vigil.Server.Security;
 /// in the error format of its endpoint family: problem details for the REST API, <c>google.rpc.Status</c> for OTLP,
 /// a gRPC status for gRPC, Prometheus's envelope for the Prometheus-compatible paths. On loopback with keys optional,
 /// a request without a key passes, but a presented key is still checked.
-/// Keys come as <c>Authorization: Bearer KEY</c> or <c>X-API-Key: KEY</c> (gRPC metadata alike). Keys are never logged.
+/// Keys come as <c>Authorization: Bearer KEY</c> or <c>X-API-Key: KEY</c> (gRPC metadata alike), or from the web UI's
+/// session cookie (<see cref="LoginCookie"/>) when no header carries one. The cookie counts only for safe methods and
+/// for forms that pass antiforgery validation, so another site cannot make a signed-in browser call the API. A browser
+/// opening a page without a valid key is sent to the login page (302) instead of getting a 401. Keys are never logged.
 /// </summary>
-public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifier, ApiKeyPolicy policy)
+public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifier, ApiKeyPolicy policy, LoginCookie cookie)
 {
     /// <summary>The key that authenticated the request, when there was one.</summary>
     public const string ApiKeyItem = "vigil.apiKey";
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<NoKeyNeeded>() is not null)
+        var endpoint = context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<NoKeyNeeded>() is not null || endpoint?.Metadata.GetMetadata<AllowWithoutKeyAttribute>() is not null)
         {
             await next(context);
             return;
         }
 
-        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope
-            ?? ApiKeyScope.Admin; // Unknown routes and endpoints without metadata need the widest scope.
+        var page = LoginRedirect.IsPageRequest(context.Request);
+        var required = endpoint?.Metadata.GetMetadata<RequiredScope>()?.Scope
+            ?? (page ? ApiKeyScope.Read : ApiKeyScope.Admin); // Unknown routes and endpoints without metadata need the widest scope; an unknown page only shows "not found".
         var secret = ReadKey(context.Request);
+        var fromCookie = false;
+        if (secret is null && CookieCounts(context.Request, endpoint))
+        {
+            secret = cookie.Read(context.Request);
+            fromCookie = secret is not null;
+        }
+
         if (secret is null)
         {
             if (!policy.KeysRequired)
             {
                 await next(context);
+                return;
+            }
+
+            if (page)
+            {
+                LoginRedirect.RedirectToLogin(context);
                 return;
             }
 
@@ -43,6 +63,23 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifi
         var key = await verifier.VerifyAsync(secret, context.RequestAborted);
         if (key is null || key.RevokedAt is not null)
         {
+            if (fromCookie)
+            {
+                // The key was revoked (or the store replaced) since sign-in: the session ends here.
+                LoginCookie.Clear(context);
+                if (!policy.KeysRequired)
+                {
+                    await next(context);
+                    return;
+                }
+
+                if (page)
+                {
+                    LoginRedirect.RedirectToLogin(context);
+                    return;
+                }
+            }
+
             await Deny(context, StatusCodes.Status401Unauthorized, key is null ? "the API key is not valid" : "the API key has been revoked");
             return;
         }
@@ -56,6 +93,13 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifi
         context.Items[ApiKeyItem] = key;
         await next(context);
     }
+
+    // The session cookie authenticates reads, and writes only through forms that carry an antiforgery token (checked by
+    // UseAntiforgery after this middleware): SameSite=Strict already keeps other sites' requests cookie-less; this is
+    // the second lock.
+    private static bool CookieCounts(HttpRequest request, Endpoint? endpoint) =>
+        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+        || endpoint?.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true };
 
     private static string? ReadKey(HttpRequest request)
     {
@@ -107,6 +151,13 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifi
         await Results.Problem(statusCode: status, title: status == 401 ? "Unauthorized" : "Forbidden", detail: message).ExecuteAsync(context);
     }
 }
+
+/// <summary>
+/// On a Razor component page: anyone may open it, with or without a key, like <see cref="NoKeyNeeded"/> on an endpoint
+/// (the login page, which must be reachable before signing in).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class AllowWithoutKeyAttribute : Attribute;
 
 /// <summary>Whether API keys are required, decided once at start from the configuration and the bind addresses.</summary>
 public sealed record ApiKeyPolicy(bool KeysRequired);

@@ -13,6 +13,7 @@ public static class UiEndpoints
     public static IServiceCollection AddUi(this IServiceCollection services)
     {
         services.AddRazorComponents();
+        LoginCookie.AddLoginCookie(services);
         return services;
     }
 
@@ -21,5 +22,6 @@ public static class UiEndpoints
     {
         app.MapUiAssets().AllowWithoutKey();
         app.MapRazorComponents<App>().RequireScope(ApiKeyScope.Read);
+        app.MapLogin();
     }
 }

@@ -30,7 +30,6 @@ public sealed partial class ReleaseVerificationEndToEndTests(ITestOutputHelper o
     // sample and the next one's first, so that version's errors would be counted always or never depending on when it
     // started. At 45/s the failures drift through the windows' phase (a full cycle in 9 intervals).
     private const double RequestsPerSecondPerVersion = 45;
-    private const int WarmUpRequests = 20;
     private static readonly TimeSpan VerifyTimeout = TimeSpan.FromSeconds(85);
 
     // v1 (and an identical v2): 20 ms + up to 4 ms of seeded jitter, 1 request in 200 fails (0.5%).
@@ -140,7 +139,7 @@ public sealed partial class ReleaseVerificationEndToEndTests(ITestOutputHelper o
         // v1 first, so its telemetry makes it the service's baseline release before v2 shows up.
         var (v1, v1Checkout) = await SampleProcesses.StartSampleAsync(vigil, work, BaselineVersion, Environment, BaselineKnobs);
         await using var v1Process = v1;
-        await WarmUpAsync(v1Checkout);
+        await SampleProcesses.WarmUpAsync(v1Checkout);
         await using var v1Driver = SampleProcesses.StartDriver(work, RequestsPerSecondPerVersion, duration: null, v1Checkout);
         await TelemetryApi.Eventually(
             async () => (await client.ListReleasesAsync(Service, Environment)).Releases.Any(r => r.Version == BaselineVersion),
@@ -150,7 +149,7 @@ public sealed partial class ReleaseVerificationEndToEndTests(ITestOutputHelper o
 
         var (v2, v2Checkout) = await SampleProcesses.StartSampleAsync(vigil, work, CanaryVersion, Environment, canaryKnobs);
         await using var v2Process = v2;
-        await WarmUpAsync(v2Checkout);
+        await SampleProcesses.WarmUpAsync(v2Checkout);
         await using var v2Driver = SampleProcesses.StartDriver(work, RequestsPerSecondPerVersion, duration: null, v2Checkout);
         Mark("v2 running");
 
@@ -169,20 +168,6 @@ public sealed partial class ReleaseVerificationEndToEndTests(ITestOutputHelper o
         output.WriteLine("--- vigil release verify output ---\n" + verify.Output + verify.Error);
         output.WriteLine("--- drivers ---\n" + LastLine(v1Driver.Output) + "\n" + LastLine(v2Driver.Output));
         return new CaseResult(verify.ExitCode, verify.Output + verify.Error, verdict, summary);
-    }
-
-    /// <summary>
-    /// A few sequential requests before the driver starts: a fresh .NET process answers its first requests slowly (JIT,
-    /// connection set-up), and on this shared 2-core machine that cold start alone can make the canary's first interval
-    /// look slower than the long-running baseline. They are real requests of that version, counted like any other.
-    /// </summary>
-    private static async Task WarmUpAsync(Uri checkout)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        for (var i = 0; i < WarmUpRequests; i++)
-        {
-            using var response = await http.GetAsync(checkout);
-        }
     }
 
     private static void AssertNamesMetricWithNumbers(CaseResult result, string metric)

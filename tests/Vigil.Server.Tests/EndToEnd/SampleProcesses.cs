@@ -66,6 +66,20 @@ internal static class SampleProcesses
         throw new TimeoutException($"the sample {version} was not ready within {ReadyTimeout}:\n{pending}");
     }
 
+    /// <summary>
+    /// A few sequential requests before the driver starts: a fresh .NET process answers its first requests slowly (JIT,
+    /// connection set-up), and on this shared 2-core machine that cold start alone can make the canary's first interval
+    /// look slower than the long-running baseline. They are real requests of that version, counted like any other.
+    /// </summary>
+    public static async Task WarmUpAsync(Uri checkout, int requests = 20)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        for (var i = 0; i < requests; i++)
+        {
+            using var response = await http.GetAsync(checkout);
+        }
+    }
+
     /// <summary>Starts the traffic driver over <paramref name="targets"/> at <paramref name="rps"/> requests per second in total.</summary>
     public static ChildProcess StartDriver(string workDirectory, double rps, TimeSpan? duration, params Uri[] targets)
     {

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Vigil.Server.Tests.Integration;
@@ -60,7 +62,7 @@ public sealed class ChildProcess : IAsyncDisposable
         var name = Path.GetFileName(binary);
         for (var attempt = 1; ; attempt++)
         {
-            var listenPort = port ?? PrometheusProcess.FreePort();
+            var listenPort = port ?? FreePort();
             var child = Start(binary, arguments(listenPort));
             var deadline = Stopwatch.StartNew();
             while (deadline.Elapsed < timeout && !child.HasExited)
@@ -100,6 +102,14 @@ public sealed class ChildProcess : IAsyncDisposable
 
             throw new InvalidOperationException($"{name} exited with {exitCode} before it was ready:\n{output}");
         }
+    }
+
+    /// <summary>A free loopback TCP port (free when asked; callers retry on a bind failure).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Starts <paramref name="binary"/> in its own session with its output captured.</summary>

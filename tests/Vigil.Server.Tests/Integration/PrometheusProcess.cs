@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Vigil.Server.Tests.Integration;
 
@@ -111,12 +110,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
     public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
 
     /// <summary>A free loopback TCP port (free when asked; callers retry on a bind failure).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => ChildProcess.FreePort();
 
     public async ValueTask DisposeAsync()
     {

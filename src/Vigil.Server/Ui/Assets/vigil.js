@@ -92,7 +92,12 @@
     const tick = async () => {
       if (region.querySelector("[data-live-done]")) return;
       try {
-        const response = await fetch(region.dataset.liveSrc, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+        const response = await fetch(region.dataset.liveSrc, { headers: { Accept: "text/html" }, credentials: "same-origin", redirect: "manual" });
+        if (response.type === "opaqueredirect") {
+          // The session ended (signed out elsewhere, key revoked): reloading the page leads to the login page.
+          location.reload();
+          return;
+        }
         if (response.ok) {
           region.innerHTML = await response.text();
           drawCharts(region);
