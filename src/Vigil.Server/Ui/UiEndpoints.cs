@@ -23,5 +23,6 @@ public static class UiEndpoints
         app.MapUiAssets().AllowWithoutKey();
         app.MapRazorComponents<App>().RequireScope(ApiKeyScope.Read);
         app.MapLogin();
+        app.MapReleaseUi();
     }
 }

@@ -1,0 +1,151 @@
+using System.Text.RegularExpressions;
+using Vigil.Client.Contracts;
+using Vigil.Core.Declarative;
+using Vigil.Core.PromQl;
+using Vigil.Core.Releases;
+using Vigil.Core.Verification;
+using Vigil.Server.Verification;
+using Vigil.Storage.State;
+
+namespace Vigil.Server.Ui.Data;
+
+/// <summary>
+/// Everything the release page shows, read once per request from the same stores and coordinator the REST API uses
+/// (<c>/api/v1/releases/{id}</c>, <c>/verdict</c>, <c>/intervals</c>, <c>/timeline</c>).
+/// </summary>
+/// <param name="Release">The release.</param>
+/// <param name="Run">Its latest verification run, or null when none has started.</param>
+/// <param name="Verdict">The verdict as the API answers it (run state, verdict, score, look, metrics).</param>
+/// <param name="Plan">The plan the run started with (or, with no run, the plan that would apply); null when it no longer reads.</param>
+/// <param name="PlanError">Why the plan could not be read, or null.</param>
+/// <param name="Intervals">The latest judged looks, oldest first, at most <see cref="ReleaseViewReader.MaxIntervals"/>.</param>
+/// <param name="IntervalCount">How many looks the run has in all.</param>
+/// <param name="Events">The latest timeline events, oldest first, at most <see cref="ReleaseViewReader.MaxEvents"/>.</param>
+/// <param name="EventCount">How many events were read (at most <see cref="SqliteReleaseStore.MaxEventsLimit"/>).</param>
+/// <param name="Charts">A canary-vs-baseline chart per plan metric (empty without a run).</param>
+/// <param name="NextLookDue">When the next look of a running run is due, or null.</param>
+/// <param name="AutoStart">Whether the verification loop starts runs for new releases by itself.</param>
+/// <param name="Now">The time the view was read.</param>
+public sealed record ReleaseView(
+    Release Release,
+    VerificationRun? Run,
+    VerdictDto Verdict,
+    VerificationPlan? Plan,
+    string? PlanError,
+    IReadOnlyList<RunIntervalDto> Intervals,
+    int IntervalCount,
+    IReadOnlyList<ReleaseEvent> Events,
+    int EventCount,
+    IReadOnlyList<ReleaseMetricChart> Charts,
+    DateTimeOffset? NextLookDue,
+    bool AutoStart,
+    DateTimeOffset Now)
+{
+    /// <summary>True once nothing changes without someone acting: the run ended, or no run will start by itself.</summary>
+    public bool Final => Run is not null
+        ? Run.State != RunState.Running
+        : Release.State is not (ReleaseState.Pending or ReleaseState.Verifying) || !AutoStart;
+
+    /// <summary>The release's state as the API writes it (<c>pending</c>, <c>verifying</c>, <c>failed</c>, ...).</summary>
+    public string StateText => SqliteReleaseStore.StateText(Release.State);
+
+    /// <summary>The metrics of the latest look, failing ones first (critical first), then no-data ones, then passing ones; plan order within each.</summary>
+    public IReadOnlyList<MetricJudgementDto> OrderedMetrics => ReleaseText.Ordered(Verdict.Metrics);
+}
+
+/// <summary>Reads a <see cref="ReleaseView"/>: the release, its latest run with its looks, its timeline and its charts.</summary>
+internal sealed partial class ReleaseViewReader(
+    VerificationCoordinator coordinator,
+    IRunPlanSource plans,
+    IMetricsSource metrics,
+    VerificationOptions options,
+    TimeProvider time)
+{
+    /// <summary>Looks listed in the history: the latest 100 (a long run at a short interval has thousands).</summary>
+    public const int MaxIntervals = 100;
+
+    /// <summary>Timeline events listed: the latest 200.</summary>
+    public const int MaxEvents = 200;
+
+    /// <summary>The longest id looked up (ids are <c>rel_</c> and 16 hex digits; this leaves room for other schemes).</summary>
+    public const int MaxIdLength = 100;
+
+    /// <summary>
+    /// Checks the shape of an id from the URL: null when it may be a release id (letters, digits, <c>_</c>, <c>-</c>,
+    /// <c>.</c>; at most <see cref="MaxIdLength"/>), else what is wrong with it. Only such ids are looked up, so garbage
+    /// gets a clear message instead of a lookup.
+    /// </summary>
+    public static string? CheckId(string? id)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return "the release id is empty";
+        }
+
+        if (id.Length > MaxIdLength || !IdShape().IsMatch(id))
+        {
+            return "a release id is made of letters, digits, _, - and ., such as rel_0123456789abcdef";
+        }
+
+        return null;
+    }
+
+    /// <summary>The view of release <paramref name="id"/>, or null when no release has that id.</summary>
+    public async Task<ReleaseView?> ReadAsync(string id, bool withCharts, CancellationToken cancellationToken)
+    {
+        var release = await coordinator.Releases.GetAsync(id, cancellationToken);
+        if (release is null)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var run = await coordinator.Runs.LatestForReleaseAsync(release.Id, cancellationToken);
+        var verdict = VerdictMapping.ToDto(release, run, run is null ? 0 : coordinator.PlannedLooks(run));
+        var events = await coordinator.Releases.EventsAsync(release.Id, SqliteReleaseStore.MaxEventsLimit, cancellationToken);
+        var latestEvents = events.Count > MaxEvents ? events.Skip(events.Count - MaxEvents).ToList() : events;
+
+        if (run is null)
+        {
+            VerificationPlan? wouldApply = null;
+            if (release.State is ReleaseState.Pending or ReleaseState.Verifying)
+            {
+                wouldApply = (await plans.ResolveAsync(release.Service, null, cancellationToken))?.Plan;
+            }
+
+            return new ReleaseView(release, null, verdict, wouldApply, null, [], 0, latestEvents, events.Count, [], null, options.AutoStart, now);
+        }
+
+        var errors = new List<DocumentError>();
+        VerificationPlan? plan = null;
+        string? planError = null;
+        try
+        {
+            plan = plans.Read(run, errors);
+            planError = plan is null ? string.Join("; ", errors) : null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            planError = e.Message;
+        }
+
+        var intervals = await coordinator.Runs.IntervalsAsync(run.Id, cancellationToken);
+        var latestIntervals = intervals.Skip(Math.Max(0, intervals.Count - MaxIntervals)).Select(VerdictMapping.ToDto).ToList();
+
+        DateTimeOffset? nextDue = null;
+        if (run.State == RunState.Running && plan is not null)
+        {
+            var anchor = Core.Verification.Runs.RunContext.AnchorFor(run.Mode, run.StartedAt, release.StartedAt);
+            nextDue = anchor + (plan.Interval * ((run.Latest?.Look ?? 0) + 1)) + options.EvaluationDelay;
+        }
+
+        var charts = withCharts && plan is not null
+            ? await new ReleaseChartReader(metrics).ReadAsync(release, run, plan, now, cancellationToken)
+            : [];
+        return new ReleaseView(release, run, verdict, plan, planError, latestIntervals, intervals.Count, latestEvents, events.Count, charts,
+            nextDue, options.AutoStart, now);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdShape();
+}
