@@ -14,6 +14,7 @@ public static class UiEndpoints
     {
         services.AddRazorComponents();
         LoginCookie.AddLoginCookie(services);
+        services.AddSingleton<Data.ServiceRedCache>();
         return services;
     }
 

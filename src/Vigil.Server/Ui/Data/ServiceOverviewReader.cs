@@ -15,16 +15,21 @@ public sealed record ServiceKey(string Service, string Environment)
         new(labels.Get(ServiceRedQueries.ServiceLabel) ?? string.Empty, labels.Get(ServiceRedQueries.EnvironmentLabel) ?? string.Empty);
 }
 
+/// <summary>A version of a service that served requests in the last hour.</summary>
+/// <param name="Version">The <c>service.version</c>.</param>
+/// <param name="Live">True when it served requests in the last <see cref="ServiceRedQueries.LiveWindow"/>.</param>
+public sealed record OverviewVersion(string Version, bool Live);
+
 /// <summary>One row of the overview: a service in an environment, what runs, how it does, and its latest release.</summary>
 /// <param name="Key">The service and environment.</param>
-/// <param name="LiveVersions">Versions that served requests in the last <see cref="ServiceRedQueries.LiveWindow"/>, sorted.</param>
+/// <param name="Versions">Versions that served requests in the last hour, sorted, each saying whether it is live.</param>
 /// <param name="LatestRelease">The newest release of the service in the environment, or null.</param>
 /// <param name="RequestRate">Requests per second, one value per sparkline step.</param>
 /// <param name="ErrorRatio">Failed over all requests, one value per step.</param>
 /// <param name="P95Latency">95th percentile request duration in seconds, one value per step.</param>
 public sealed record OverviewService(
     ServiceKey Key,
-    IReadOnlyList<string> LiveVersions,
+    IReadOnlyList<OverviewVersion> Versions,
     Release? LatestRelease,
     IReadOnlyList<double?> RequestRate,
     IReadOnlyList<double?> ErrorRatio,
@@ -50,11 +55,11 @@ public sealed record ServiceOverview(
 }
 
 /// <summary>
-/// Reads the overview: the services seen in the last day (from the span metrics, OTLP metrics and releases), their live
-/// versions, an hour of RED sparklines at one-minute steps, and the last day's releases. Five PromQL evaluations,
-/// each grouped by service and environment, whatever the number of services.
+/// Reads the overview: the services seen in the last day (from the span metrics, OTLP metrics and releases), the versions
+/// that served in the last hour (live or not), an hour of RED sparklines at one-minute steps, and the last day's releases.
+/// One series read and three range queries, each grouped by service and environment, whatever the number of services.
 /// </summary>
-public sealed class ServiceOverviewReader(IMetricsSource metrics, IReleaseStore releases, TimeProvider time)
+public sealed class ServiceOverviewReader(IMetricsSource metrics, IReleaseStore releases, ServiceRedCache cache, TimeProvider time)
 {
     /// <summary>The most services listed: 500, far more than a screen, bounded so a label explosion cannot stall the page.</summary>
     public const int MaxServices = 500;
@@ -93,39 +98,42 @@ public sealed class ServiceOverviewReader(IMetricsSource metrics, IReleaseStore 
         var recent = releaseList.Where(r => r.StartedAt >= now - Window).ToList();
         var keys = new HashSet<ServiceKey>(latest.Keys);
         var grid = StepGrid.Ending(now, SparklineRange, SparklineStep);
-        var live = new Dictionary<ServiceKey, SortedSet<string>>();
+        var seen = new Dictionary<ServiceKey, SortedDictionary<string, bool>>();
         Dictionary<ServiceKey, double?[]> rate = [], errors = [], p95 = [];
         string? problem = null;
         try
         {
-            var series = await metrics.SeriesAsync(
-                ServiceRedQueries.ServiceSelectors(), (now - Window).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), MaxSeriesScanned, cancellationToken);
-            foreach (var labels in series)
+            keys.UnionWith(await cache.RememberAsync("services", async token =>
             {
-                keys.Add(ServiceKey.Of(labels));
-            }
-
-            var recentCalls = await metrics.InstantQueryAsync(
-                ServiceRedQueries.RecentCalls(ByService + ", " + ServiceRedQueries.VersionLabel, string.Empty), now.ToUnixTimeMilliseconds(), cancellationToken);
-            if (recentCalls is VectorResult vector)
-            {
-                foreach (var element in vector.Elements.Where(e => e.Value > 0))
-                {
-                    var key = ServiceKey.Of(element.Labels);
-                    if (!live.TryGetValue(key, out var versions))
-                    {
-                        versions = new SortedSet<string>(StringComparer.Ordinal);
-                        live[key] = versions;
-                    }
-
-                    versions.Add(element.Labels.Get(ServiceRedQueries.VersionLabel) ?? string.Empty);
-                }
-            }
+                var series = await metrics.SeriesAsync(
+                    ServiceRedQueries.ServiceSelectors(), (now - Window).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), MaxSeriesScanned, token);
+                return series.Select(ServiceKey.Of).ToHashSet();
+            }, cancellationToken));
 
             var window = ServiceRedQueries.RateWindow(SparklineStep);
-            rate = await grid.QueryAsync(metrics, ServiceRedQueries.RequestRate(ByService, string.Empty, window), ServiceKey.Of, cancellationToken);
-            errors = await grid.QueryAsync(metrics, ServiceRedQueries.ErrorRate(ByService, string.Empty, window), ServiceKey.Of, cancellationToken);
-            p95 = await grid.QueryAsync(metrics, ServiceRedQueries.Latency(0.95, ByService, string.Empty, window), ServiceKey.Of, cancellationToken);
+            var byVersion = await grid.QueryAsync(
+                metrics, cache, ServiceRedQueries.RequestRate(ByService + ", " + ServiceRedQueries.VersionLabel, string.Empty, window),
+                labels => (Key: ServiceKey.Of(labels), Version: labels.Get(ServiceRedQueries.VersionLabel) ?? string.Empty),
+                cancellationToken);
+            foreach (var ((key, version), values) in byVersion)
+            {
+                if (!seen.TryGetValue(key, out var versions))
+                {
+                    versions = new SortedDictionary<string, bool>(StringComparer.Ordinal);
+                    seen[key] = versions;
+                }
+
+                // Seen: served requests at some point of the hour; live: in the last few points (LiveWindow).
+                if (values.Any(v => v > 0))
+                {
+                    versions[version] = values.TakeLast(LivePoints).Any(v => v > 0);
+                }
+
+                rate[key] = Add(rate.GetValueOrDefault(key), values);
+            }
+
+            errors = await grid.QueryAsync(metrics, cache, ServiceRedQueries.ErrorRate(ByService, string.Empty, window), ServiceKey.Of, cancellationToken);
+            p95 = await grid.QueryAsync(metrics, cache, ServiceRedQueries.Latency(0.95, ByService, string.Empty, window), ServiceKey.Of, cancellationToken);
         }
         catch (Exception ex) when (IsQueryFailure(ex))
         {
@@ -146,7 +154,7 @@ public sealed class ServiceOverviewReader(IMetricsSource metrics, IReleaseStore 
                 var total = rate.GetValueOrDefault(key) ?? empty;
                 return new OverviewService(
                     key,
-                    live.TryGetValue(key, out var versions) ? [.. versions] : [],
+                    seen.TryGetValue(key, out var versions) ? [.. versions.Select(v => new OverviewVersion(v.Key, v.Value))] : [],
                     latest.GetValueOrDefault(key),
                     total,
                     ServiceRedQueries.Ratio(errors.GetValueOrDefault(key), total),
@@ -154,6 +162,23 @@ public sealed class ServiceOverviewReader(IMetricsSource metrics, IReleaseStore 
             })
             .ToList();
         return new ServiceOverview(now, services, keys.Count, recent.Take(MaxRecentReleases).ToList(), recent.Count > MaxRecentReleases, problem);
+    }
+
+    // Live: a rate above zero at one of the last points (five one-minute steps: the live window).
+    private static readonly int LivePoints = (int)(ServiceRedQueries.LiveWindow / SparklineStep);
+
+    private static double?[] Add(double?[]? sum, double?[] values)
+    {
+        sum ??= new double?[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] is { } v)
+            {
+                sum[i] = (sum[i] ?? 0) + v;
+            }
+        }
+
+        return sum;
     }
 
     /// <summary>True for the failures a metrics read may report (bad query, external source down, regex timeout): shown, never thrown.</summary>

@@ -152,13 +152,16 @@ public sealed record StepGrid(DateTimeOffset Start, DateTimeOffset End, TimeSpan
         return times;
     }
 
-    /// <summary>Runs <paramref name="query"/> over the grid and lays each result series onto it, keyed by <paramref name="key"/>; nulls where a series has no point.</summary>
-    public async Task<Dictionary<TKey, double?[]>> QueryAsync<TKey>(IMetricsSource metrics, string query, Func<LabelSet, TKey> key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="query"/> over the grid (through <paramref name="cache"/>, which evaluates only the points it
+    /// has not got) and lays each result series onto it, keyed by <paramref name="key"/>; nulls where a series has no point.
+    /// </summary>
+    public async Task<Dictionary<TKey, double?[]>> QueryAsync<TKey>(IMetricsSource metrics, ServiceRedCache cache, string query, Func<LabelSet, TKey> key, CancellationToken cancellationToken)
         where TKey : notnull
     {
         var startMs = Start.ToUnixTimeMilliseconds();
         var stepMs = (long)Step.TotalMilliseconds;
-        var result = await metrics.RangeQueryAsync(query, startMs, End.ToUnixTimeMilliseconds(), stepMs, cancellationToken);
+        var result = await cache.RangeQueryAsync(metrics, query, this, cancellationToken);
         var rows = new Dictionary<TKey, double?[]>();
         foreach (var series in result.Series)
         {

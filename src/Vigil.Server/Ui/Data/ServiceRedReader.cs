@@ -81,7 +81,7 @@ public sealed record ServiceRed(
 /// Reads one service's RED charts (a line per version), live versions and releases: four range queries and one
 /// instant query, all filtered to the service and environment and grouped by version.
 /// </summary>
-public sealed class ServiceRedReader(IMetricsSource metrics, IReleaseStore releases, TimeProvider time)
+public sealed class ServiceRedReader(IMetricsSource metrics, IReleaseStore releases, ServiceRedCache cache, TimeProvider time)
 {
     /// <summary>The most releases of one service read: 500 (markers, environments and the recent list come from them).</summary>
     public const int ReleasesRead = 500;
@@ -166,10 +166,10 @@ public sealed class ServiceRedReader(IMetricsSource metrics, IReleaseStore relea
         string? problem = null;
         try
         {
-            var rate = await grid.QueryAsync(metrics, ServiceRedQueries.RequestRate(by, filter, window), Version, cancellationToken);
-            var errors = await grid.QueryAsync(metrics, ServiceRedQueries.ErrorRate(by, filter, window), Version, cancellationToken);
-            var median = await grid.QueryAsync(metrics, ServiceRedQueries.Latency(0.5, by, filter, window), Version, cancellationToken);
-            var tail = await grid.QueryAsync(metrics, ServiceRedQueries.Latency(0.95, by, filter, window), Version, cancellationToken);
+            var rate = await grid.QueryAsync(metrics, cache, ServiceRedQueries.RequestRate(by, filter, window), Version, cancellationToken);
+            var errors = await grid.QueryAsync(metrics, cache, ServiceRedQueries.ErrorRate(by, filter, window), Version, cancellationToken);
+            var median = await grid.QueryAsync(metrics, cache, ServiceRedQueries.Latency(0.5, by, filter, window), Version, cancellationToken);
+            var tail = await grid.QueryAsync(metrics, cache, ServiceRedQueries.Latency(0.95, by, filter, window), Version, cancellationToken);
             var times = grid.Times();
             ChartData Chart(Dictionary<string, double?[]> lines) =>
                 new(times, lines.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => new ChartSeries(VersionLabel(l.Key), l.Value)).ToList());
