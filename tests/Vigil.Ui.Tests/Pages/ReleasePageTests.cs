@@ -42,12 +42,22 @@ public sealed partial class ReleasePageTests(UiFixture ui)
         await Expect(first).ToContainTextAsync(errorRatio.Sentence);
         await Expect(first).ToContainTextAsync(Samples(errorRatio.CanarySamples, errorRatio.SampleUnit));
         await Expect(first).ToContainTextAsync(Samples(errorRatio.BaselineSamples, errorRatio.SampleUnit));
-        await Expect(first).ToContainTextAsync(new Regex(@"\+\d+(\.\d)?% \(95% CI "));
+        await Expect(first).ToContainTextAsync(new Regex(@"\+\d+(\.\d)?% 95% CI [-+−]"));
         await Expect(page.GetByTestId("evidence").Locator("tbody tr")).ToHaveCountAsync(verdict.Metrics.Count);
         await Expect(page.Locator("[data-live-done]")).ToHaveCountAsync(1);
 
         await ui.AssertAccessibleAsync(page, "release");
         await ui.ScreenshotAsync(page, "release");
+    }
+
+    [Fact]
+    public async Task CanaryRelease_InDarkColourScheme_IsAccessible()
+    {
+        var page = await ui.NewPageAsync(ColorScheme.Dark);
+        await page.GotoAsync($"/releases/{ui.CanaryRelease.Id}");
+        await Expect(page.GetByTestId("verdict")).ToHaveTextAsync("Fail");
+
+        await ui.AssertAccessibleAsync(page, "release (dark)");
     }
 
     [Fact]
@@ -164,6 +174,8 @@ public sealed partial class ReleasePageTests(UiFixture ui)
         var page = await ui.NewPageAsync();
         await page.GotoAsync($"/releases/{release.ReleaseId}");
         await Expect(page.Locator("[data-live-src]")).ToHaveAttributeAsync("data-live-src", $"/releases/{release.ReleaseId}/live");
+        await Expect(page.GetByTestId("verdict")).ToHaveTextAsync(new Regex("^Running…"));
+        await Expect(page.Locator("[data-live-done]")).ToHaveCountAsync(0);
         await page.EvaluateAsync("() => { window.__vigilNoReload = true; }");
         var look = page.GetByTestId("look");
         var first = LookNumber(await look.TextContentAsync());

@@ -34,7 +34,7 @@ internal sealed class ReleaseChartReader(IMetricsSource metrics)
     public const int MaxPoints = 240;
 
     /// <summary>A short run is drawn with at least this many points (the step shrinks below the interval, whose windows then overlap).</summary>
-    public const int MinPoints = 30;
+    public const int MinPoints = 12;
 
     /// <summary>Intervals drawn before the run starts in canary mode, to show the versions as they were.</summary>
     public const int LeadIntervals = 3;
@@ -88,8 +88,12 @@ internal sealed class ReleaseChartReader(IMetricsSource metrics)
         return (startMs, Math.Max(endMs, startMs + step), step);
     }
 
-    /// <summary>One chart per plan metric, in plan order; a failed query gives a chart with its error, never an exception.</summary>
-    public async Task<IReadOnlyList<ReleaseMetricChart>> ReadAsync(Release release, VerificationRun run, VerificationPlan plan, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// One chart per plan metric, in plan order, comparing the release's version with <paramref name="baselineVersion"/>
+    /// (the run's, or the one chosen for it); a failed query gives a chart with its error, never an exception.
+    /// </summary>
+    public async Task<IReadOnlyList<ReleaseMetricChart>> ReadAsync(
+        Release release, VerificationRun run, VerificationPlan plan, string? baselineVersion, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(release);
         ArgumentNullException.ThrowIfNull(run);
@@ -101,13 +105,27 @@ internal sealed class ReleaseChartReader(IMetricsSource metrics)
             times.Add(t / 1000);
         }
 
-        var canary = new TemplateValues(release.Service, release.Environment, release.Version, run.BaselineVersion, plan.Interval);
-        var baseline = run.Mode == ComparisonMode.Canary && string.IsNullOrEmpty(run.BaselineVersion)
+        var canary = new TemplateValues(release.Service, release.Environment, release.Version, baselineVersion, plan.Interval);
+        var baseline = run.Mode == ComparisonMode.Canary && string.IsNullOrEmpty(baselineVersion)
             ? null
-            : canary.ForVersion(run.BaselineVersion ?? string.Empty);
+            : canary.ForVersion(baselineVersion ?? string.Empty);
         var (canaryLabel, baselineLabel) = run.Mode == ComparisonMode.BeforeAfter
-            ? ($"after: {release.Version}", $"before: {(string.IsNullOrEmpty(run.BaselineVersion) ? "any version" : run.BaselineVersion)}")
-            : ($"canary {release.Version}", $"baseline {run.BaselineVersion ?? "(none chosen yet)"}");
+            ? ($"after: {release.Version}", $"before: {(string.IsNullOrEmpty(baselineVersion) ? "any version" : baselineVersion)}")
+            : ($"canary {release.Version}", $"baseline {baselineVersion}");
+
+        // Every distinct query starts now, side by side (the p50, p95 and p99 of one histogram share theirs); the loop
+        // below awaits them in plan order.
+        foreach (var metric in plan.Metrics)
+        {
+            foreach (var values in baseline is null ? [canary] : new[] { canary, baseline })
+            {
+                _ = Start(metric.Query, values, startMs, endMs, stepMs, cancellationToken);
+                if (metric.Kind == MetricKind.CountRatio && !string.IsNullOrWhiteSpace(metric.TotalQuery))
+                {
+                    _ = Start(metric.TotalQuery, values, startMs, endMs, stepMs, cancellationToken);
+                }
+            }
+        }
 
         var charts = new List<ReleaseMetricChart>(plan.Metrics.Count);
         foreach (var metric in plan.Metrics)
@@ -186,12 +204,16 @@ internal sealed class ReleaseChartReader(IMetricsSource metrics)
         }
     }
 
-    private Task<MatrixResult> QueryAsync(string template, TemplateValues values, long startMs, long endMs, long stepMs, CancellationToken cancellationToken)
+    private Task<MatrixResult> QueryAsync(string template, TemplateValues values, long startMs, long endMs, long stepMs, CancellationToken cancellationToken) =>
+        Start(template, values, startMs, endMs, stepMs, cancellationToken);
+
+    /// <summary>The range query of a filled template, started once per distinct query on the thread pool (the embedded engine computes synchronously).</summary>
+    private Task<MatrixResult> Start(string template, TemplateValues values, long startMs, long endMs, long stepMs, CancellationToken cancellationToken)
     {
         var query = QueryTemplate.Fill(template, values);
         if (!_queries.TryGetValue(query, out var task))
         {
-            task = metrics.RangeQueryAsync(query, startMs, endMs, stepMs, cancellationToken);
+            task = Task.Run(() => metrics.RangeQueryAsync(query, startMs, endMs, stepMs, cancellationToken), cancellationToken);
             _queries[query] = task;
         }
 

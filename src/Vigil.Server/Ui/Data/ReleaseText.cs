@@ -41,14 +41,17 @@ public static class ReleaseText
     public static string Score(double? score) =>
         score is { } s && double.IsFinite(s) ? s.ToString("0.#", CultureInfo.InvariantCulture) : "—";
 
-    /// <summary>What is compared with what: <c>canary 2.0.0 vs baseline 1.0.0</c>, or the after window vs the before window.</summary>
-    public static string Comparison(VerdictDto verdict)
+    /// <summary>
+    /// What is compared with what: <c>canary 2.0.0 vs baseline 1.0.0</c>, or the after window vs the before window;
+    /// <paramref name="baseline"/> is the version compared with (see <see cref="ReleaseView.Baseline"/>).
+    /// </summary>
+    public static string Comparison(VerdictDto verdict, string? baseline)
     {
         ArgumentNullException.ThrowIfNull(verdict);
         return verdict.Mode switch
         {
-            "before_after" => $"after vs before the release: {verdict.Version} after, {verdict.BaselineVersion ?? "any version"} before",
-            "canary" => $"canary {verdict.Version} vs baseline {verdict.BaselineVersion ?? "none yet"}",
+            "before_after" => $"after vs before the release: {verdict.Version} after, {(string.IsNullOrEmpty(baseline) ? "any version" : baseline)} before",
+            "canary" => $"canary {verdict.Version} vs baseline {(string.IsNullOrEmpty(baseline) ? "none yet" : baseline)}",
             _ => "—",
         };
     }
@@ -104,8 +107,23 @@ public static class ReleaseText
             return "—";
         }
 
+        return $"{EffectEstimate(effect)} ({EffectInterval(effect)})";
+    }
+
+    /// <summary>The estimate alone (<c>+38%</c>), or an em dash.</summary>
+    public static string EffectEstimate(EffectDto? effect) =>
+        effect is null || double.IsNaN(effect.Estimate) ? "—" : Signed(effect.Estimate, effect.Relative);
+
+    /// <summary>The interval alone (<c>95% CI +22% … +55%</c>), or empty without an effect.</summary>
+    public static string EffectInterval(EffectDto? effect)
+    {
+        if (effect is null || double.IsNaN(effect.Estimate))
+        {
+            return string.Empty;
+        }
+
         var confidence = (effect.Confidence * 100).ToString("0.#", CultureInfo.InvariantCulture);
-        return $"{Signed(effect.Estimate, effect.Relative)} ({confidence}% CI {Signed(effect.Lower, effect.Relative)} … {Signed(effect.Upper, effect.Relative)})";
+        return $"{confidence}% CI {Signed(effect.Lower, effect.Relative)} … {Signed(effect.Upper, effect.Relative)}";
     }
 
     /// <summary>A sample size in its unit: <c>4,812 requests</c>, <c>6 intervals</c>.</summary>

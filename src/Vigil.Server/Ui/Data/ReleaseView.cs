@@ -4,6 +4,7 @@ using Vigil.Core.Declarative;
 using Vigil.Core.PromQl;
 using Vigil.Core.Releases;
 using Vigil.Core.Verification;
+using Vigil.Core.Verification.Runs;
 using Vigil.Server.Verification;
 using Vigil.Storage.State;
 
@@ -23,6 +24,8 @@ namespace Vigil.Server.Ui.Data;
 /// <param name="Events">The latest timeline events, oldest first, at most <see cref="ReleaseViewReader.MaxEvents"/>.</param>
 /// <param name="EventCount">How many events were read (at most <see cref="SqliteReleaseStore.MaxEventsLimit"/>).</param>
 /// <param name="Charts">A canary-vs-baseline chart per plan metric (empty without a run).</param>
+/// <param name="Baseline">The baseline version compared with: the run's, or (a canary run that chooses it at each look) the one the judge would choose now; null when none.</param>
+/// <param name="BaselineNote">How <paramref name="Baseline"/> was chosen when the run did not fix it, or null.</param>
 /// <param name="NextLookDue">When the next look of a running run is due, or null.</param>
 /// <param name="AutoStart">Whether the verification loop starts runs for new releases by itself.</param>
 /// <param name="Now">The time the view was read.</param>
@@ -37,6 +40,8 @@ public sealed record ReleaseView(
     IReadOnlyList<ReleaseEvent> Events,
     int EventCount,
     IReadOnlyList<ReleaseMetricChart> Charts,
+    string? Baseline,
+    string? BaselineNote,
     DateTimeOffset? NextLookDue,
     bool AutoStart,
     DateTimeOffset Now)
@@ -113,7 +118,7 @@ internal sealed partial class ReleaseViewReader(
                 wouldApply = (await plans.ResolveAsync(release.Service, null, cancellationToken))?.Plan;
             }
 
-            return new ReleaseView(release, null, verdict, wouldApply, null, [], 0, latestEvents, events.Count, [], null, options.AutoStart, now);
+            return new ReleaseView(release, null, verdict, wouldApply, null, [], 0, latestEvents, events.Count, [], null, null, null, options.AutoStart, now);
         }
 
         var errors = new List<DocumentError>();
@@ -135,15 +140,28 @@ internal sealed partial class ReleaseViewReader(
         DateTimeOffset? nextDue = null;
         if (run.State == RunState.Running && plan is not null)
         {
-            var anchor = Core.Verification.Runs.RunContext.AnchorFor(run.Mode, run.StartedAt, release.StartedAt);
+            var anchor = RunContext.AnchorFor(run.Mode, run.StartedAt, release.StartedAt);
             nextDue = anchor + (plan.Interval * ((run.Latest?.Look ?? 0) + 1)) + options.EvaluationDelay;
         }
 
+        // A canary run without a baseline version chooses one at each look, as the judge does; the page names the one it
+        // would choose at the latest look (it is not stored) and draws it.
+        var baseline = run.BaselineVersion;
+        string? baselineNote = null;
+        if (run.Mode == ComparisonMode.Canary && string.IsNullOrEmpty(baseline) && plan is not null)
+        {
+            var at = intervals.Count > 0 ? intervals[^1].EndMs : now.ToUnixTimeMilliseconds();
+            var choice = await BaselineSelector.ChooseAsync(
+                metrics, release.Service, release.Environment, release.Version, plan.BaselineVersion, null, plan.Interval, at, cancellationToken);
+            baseline = choice.Version;
+            baselineNote = choice.Version is null ? choice.Reason : $"chosen at each look; at the latest: {choice.Reason}";
+        }
+
         var charts = withCharts && plan is not null
-            ? await new ReleaseChartReader(metrics).ReadAsync(release, run, plan, now, cancellationToken)
+            ? await new ReleaseChartReader(metrics).ReadAsync(release, run, plan, baseline, now, cancellationToken)
             : [];
         return new ReleaseView(release, run, verdict, plan, planError, latestIntervals, intervals.Count, latestEvents, events.Count, charts,
-            nextDue, options.AutoStart, now);
+            baseline, baselineNote, nextDue, options.AutoStart, now);
     }
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$", RegexOptions.CultureInvariant)]
