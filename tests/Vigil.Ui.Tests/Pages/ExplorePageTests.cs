@@ -23,7 +23,7 @@ public sealed class ExplorePageTests(UiFixture ui)
         var to = ui.KnownLog.Time.ToUnixTimeSeconds();
         var page = await ui.NewPageAsync();
 
-        var response = await page.GotoAsync(Url(RateByVersion, to - 600, to));
+        var response = await page.GotoAsync(Url(RateByVersion, to - 120, to));
 
         Assert.Equal(200, response!.Status);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Explore");
@@ -31,6 +31,7 @@ public sealed class ExplorePageTests(UiFixture ui)
             .ToHaveAttributeAsync("aria-current", "page");
         await Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "PromQL query" })).ToHaveValueAsync(RateByVersion);
         await Expect(page.GetByTestId("explore-summary")).ToContainTextAsync("2 series");
+        await Expect(page.GetByText("Use a relative range instead")).ToBeVisibleAsync();
         await Expect(page.Locator("figure.chart .u-over")).ToBeVisibleAsync();
         await Expect(page.Locator("figure.chart canvas")).ToHaveCountAsync(1);
         var latest = page.GetByTestId("explore-latest");

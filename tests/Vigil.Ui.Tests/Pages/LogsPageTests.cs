@@ -20,6 +20,8 @@ public sealed class LogsPageTests(UiFixture ui)
         var rows = page.GetByTestId("logs-table").Locator("tbody tr");
         await Expect(rows.First).ToBeVisibleAsync();
         var everything = await rows.CountAsync();
+        await ui.AssertAccessibleAsync(page, "logs");
+        await ui.ScreenshotAsync(page, "logs");
 
         await page.GetByLabel("Text contains").FillAsync(ui.KnownLogMessage);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
@@ -32,9 +34,6 @@ public sealed class LogsPageTests(UiFixture ui)
         Assert.All(bodies, b => Assert.Contains(ui.KnownLogMessage, b, StringComparison.OrdinalIgnoreCase));
         await Expect(page.GetByLabel("Service")).ToHaveValueAsync(UiFixture.Service);
         await Expect(page.GetByTestId("logs-table")).ToContainTextAsync(ui.KnownLog.SeverityText);
-
-        await ui.AssertAccessibleAsync(page, "logs");
-        await ui.ScreenshotAsync(page, "logs");
     }
 
     [Fact]
