@@ -63,6 +63,16 @@ public sealed class FixtureTests(UiFixture ui)
         Assert.ThrowsAny<XunitException>(() => ui.AssertNoBrowserErrors(page));
     }
 
+    [Fact]
+    public async Task Open_StatusOtherThanExpected_FailsNamingPathAndStatus()
+    {
+        var failure = await Assert.ThrowsAnyAsync<XunitException>(() => ui.OpenAsync("/no-such-page"));
+        var page = await ui.OpenAsync("/no-such-page", expectedStatus: 404);
+
+        Assert.Contains("GET /no-such-page: expected HTTP 200, got 404", failure.Message, StringComparison.Ordinal);
+        Assert.EndsWith("/no-such-page", page.Url, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("../escape")]

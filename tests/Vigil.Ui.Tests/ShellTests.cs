@@ -42,12 +42,10 @@ public sealed class ShellTests(UiFixture ui, ITestOutputHelper output)
     [Fact]
     public async Task Overview_InDarkColourScheme_IsAccessible()
     {
-        var page = await ui.NewPageAsync(ColorScheme.Dark);
-        await page.GotoAsync("/");
+        var page = await ui.OpenAsync("/", ColorScheme.Dark);
         await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })).ToBeVisibleAsync();
 
-        await ui.AssertAccessibleAsync(page, "overview (dark)");
-        await ui.ScreenshotAsync(page, "overview-shell-dark");
+        await ui.CheckPageAsync(page, "overview-shell-dark");
     }
 
     [Fact]

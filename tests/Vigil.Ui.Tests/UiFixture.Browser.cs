@@ -93,6 +93,34 @@ public sealed partial class UiFixture
     }
 
     /// <summary>
+    /// Opens <paramref name="path"/> (relative to <see cref="BaseAddress"/>, with its query string) in a new page and
+    /// fails unless the answer has <paramref name="expectedStatus"/> (e.g. 404 for an unknown id, 400 for bad input).
+    /// </summary>
+    public Task<IPage> OpenAsync(string path, int expectedStatus = 200) => OpenAsync(path, ColorScheme.Light, expectedStatus);
+
+    /// <summary>As <see cref="OpenAsync(string, int)"/>, in <paramref name="colorScheme"/>.</summary>
+    public async Task<IPage> OpenAsync(string path, ColorScheme colorScheme, int expectedStatus = 200)
+    {
+        var page = await NewPageAsync(colorScheme);
+        var response = await page.GotoAsync(path);
+        Assert.True(
+            response is not null && response.Status == expectedStatus,
+            $"GET {path}: expected HTTP {expectedStatus}, got {(response is null ? "no response" : response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+        return page;
+    }
+
+    /// <summary>
+    /// The usual end of a page test: axe-core finds no serious or critical violation, the browser reported no error,
+    /// and the page is saved as screenshot <paramref name="name"/> (<c>artifacts/screenshots/NAME.png</c>).
+    /// </summary>
+    public async Task CheckPageAsync(IPage page, string name)
+    {
+        await AssertAccessibleAsync(page, name);
+        AssertNoBrowserErrors(page);
+        await ScreenshotAsync(page, name);
+    }
+
+    /// <summary>
     /// What went wrong in the browser on <paramref name="page"/> so far: console errors (a failed asset load among
     /// them) and uncaught script errors, in order.
     /// </summary>

@@ -51,6 +51,7 @@ public sealed partial class UiFixture(IMessageSink diagnostics) : IAsyncLifetime
     private VigilServerProcess? _vigil;
     private VigilClient? _client;
     private readonly List<ChildProcess> _samples = [];
+    private readonly List<ChildProcess> _drivers = [];
     private bool _disposed;
 
     /// <summary>The server's address (UI and API), <c>http://127.0.0.1:PORT/</c>.</summary>
@@ -78,13 +79,13 @@ public sealed partial class UiFixture(IMessageSink diagnostics) : IAsyncLifetime
     public string KnownLogMessage { get; private set; } = string.Empty;
 
     /// <summary>That log record, as the API returns it.</summary>
-    public LogRecordDto KnownLog { get; private set; } = default!;
+    public LogRecordDto KnownLog { get; private set; } = null!;
 
     /// <summary>The id of a canary trace whose spans are stored (the failed request of <see cref="KnownLog"/> when it has one).</summary>
     public string KnownTraceId { get; private set; } = string.Empty;
 
     /// <summary>That trace, with its spans.</summary>
-    public TraceResponse KnownTrace { get; private set; } = default!;
+    public TraceResponse KnownTrace { get; private set; } = null!;
 
     /// <summary>How long each step of the fixture's start took (one line each, seconds since the start).</summary>
     public string StartTimings
@@ -127,7 +128,7 @@ public sealed partial class UiFixture(IMessageSink diagnostics) : IAsyncLifetime
 
             await RunReleasesAsync();
             await FindKnownTelemetryAsync();
-            Mark("known log line and trace found");
+            Mark(KnownLog.TraceId == KnownTraceId ? "known log line and its trace found" : "known log line and a canary trace (not the log's) found");
 
             await _browserLaunch;
             Mark("browser ready (launched in parallel)");
@@ -185,7 +186,7 @@ public sealed partial class UiFixture(IMessageSink diagnostics) : IAsyncLifetime
         var (v1, v1Checkout) = await SampleProcesses.StartSampleAsync(Server, work, BaselineVersion, Environment, BaselineKnobs);
         _samples.Add(v1);
         await SampleProcesses.WarmUpAsync(v1Checkout);
-        _samples.Add(SampleProcesses.StartDriver(work, RequestsPerSecondPerVersion, duration: null, v1Checkout));
+        _drivers.Add(SampleProcesses.StartDriver(work, RequestsPerSecondPerVersion, duration: null, v1Checkout));
         BaselineRelease = await PollAsync(
             async () => (await Client.ListReleasesAsync(Service, Environment)).Releases.FirstOrDefault(r => r.Version == BaselineVersion),
             "the baseline release detected from v1's telemetry",
@@ -195,7 +196,7 @@ public sealed partial class UiFixture(IMessageSink diagnostics) : IAsyncLifetime
         var (v2, v2Checkout) = await SampleProcesses.StartSampleAsync(Server, work, CanaryVersion, Environment, CanaryKnobs);
         _samples.Add(v2);
         await SampleProcesses.WarmUpAsync(v2Checkout);
-        _samples.Add(SampleProcesses.StartDriver(work, RequestsPerSecondPerVersion, duration: null, v2Checkout));
+        _drivers.Add(SampleProcesses.StartDriver(work, RequestsPerSecondPerVersion, duration: null, v2Checkout));
         Mark("v2 running");
 
         var started = await Client.VerifyReleaseAsync(new VerifyReleaseRequest(Service, CanaryVersion, Environment, Plan: PlanName));
@@ -244,32 +245,36 @@ public sealed partial class UiFixture(IMessageSink diagnostics) : IAsyncLifetime
             },
             "an \"injected failure\" log line of the canary",
             TimeSpan.FromSeconds(20));
-        KnownLog = logs.FirstOrDefault(r => r.TraceId.Length > 0) ?? logs[0];
+        // The newest records' spans may have died with the sample (killed before its exporter's next batch): try each.
+        LogRecordDto? known = null;
+        TraceResponse? trace = null;
+        foreach (var record in logs.Where(r => r.TraceId.Length > 0))
+        {
+            trace = await CanaryTraceAsync(record.TraceId);
+            if (trace is not null)
+            {
+                known = record;
+                break;
+            }
+        }
+
+        KnownLog = known ?? logs[0];
         KnownLogMessage = KnownLog.Body;
-
-        if (KnownLog.TraceId.Length > 0 && await CanaryTraceAsync(KnownLog.TraceId) is { } ofLog)
-        {
-            KnownTrace = ofLog;
-        }
-        else
-        {
-            KnownTrace = await PollAsync(
-                async () =>
+        KnownTrace = trace ?? await PollAsync(
+            async () =>
+            {
+                foreach (var summary in (await Client.ListTracesAsync(new TraceSearch { Service = Service, Limit = 100 })).Traces)
                 {
-                    foreach (var summary in (await Client.ListTracesAsync(new TraceSearch { Service = Service, Limit = 20 })).Traces)
+                    if (await CanaryTraceAsync(summary.TraceId) is { } listed)
                     {
-                        if (await CanaryTraceAsync(summary.TraceId) is { } trace)
-                        {
-                            return trace;
-                        }
+                        return listed;
                     }
+                }
 
-                    return null;
-                },
-                "a stored trace of the canary",
-                TimeSpan.FromSeconds(20));
-        }
-
+                return null;
+            },
+            "a stored trace of the canary",
+            TimeSpan.FromSeconds(20));
         KnownTraceId = KnownTrace.TraceId;
     }
 
@@ -290,12 +295,13 @@ public sealed partial class UiFixture(IMessageSink diagnostics) : IAsyncLifetime
 
     private async Task StopSamplesAsync()
     {
-        // Drivers were added after their sample: stop them first.
-        for (var i = _samples.Count - 1; i >= 0; i--)
+        // The drivers first, so no request reaches a stopped sample and both versions' last requests end together.
+        foreach (var process in _drivers.Concat(_samples))
         {
-            await _samples[i].DisposeAsync();
+            await process.DisposeAsync();
         }
 
+        _drivers.Clear();
         _samples.Clear();
     }
 
@@ -318,7 +324,7 @@ public sealed partial class UiFixture(IMessageSink diagnostics) : IAsyncLifetime
 
             if (clock.Elapsed >= timeout)
             {
-                var samples = string.Join("\n", _samples.Select(s => Tail(s.Output, 600)));
+                var samples = string.Join("\n", _samples.Concat(_drivers).Select(s => Tail(s.Output, 600)));
                 throw new TimeoutException($"timed out after {timeout.TotalSeconds:F0}s waiting for {what}{(state is null ? string.Empty : ": " + state())}\n--- samples and drivers ---\n{samples}");
             }
 
