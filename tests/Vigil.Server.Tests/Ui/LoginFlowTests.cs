@@ -273,11 +273,14 @@ public sealed partial class LoginFlowTests(KeysRequiredServerFixture fixture) : 
     }
 
     [Fact]
-    public void DataProtectionKeys_AreInTheDataFolder_Mode0700_WithoutAnEncryptorWarning()
+    public async Task DataProtectionKeys_AreInTheDataFolder_Mode0700_WithoutAnEncryptorWarning()
     {
+        using var browser = Browser(out _);
+        await browser.GetStringAsync("/login"); // The form's antiforgery token needs the key ring.
         var folder = Path.Combine(_vigil.DataDirectory, "ui-keys");
 
         Assert.True(Directory.Exists(folder), folder);
+        Assert.NotEmpty(Directory.GetFiles(folder, "key-*.xml"));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
