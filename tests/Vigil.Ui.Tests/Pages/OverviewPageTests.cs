@@ -39,8 +39,7 @@ public sealed class OverviewPageTests(UiFixture ui)
         await Expect(recent.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Open release 2\\.0\\.0 of checkout") }))
             .ToHaveAttributeAsync("href", $"/releases/{ui.CanaryRelease.Id}");
 
-        await ui.AssertAccessibleAsync(page, "overview");
-        await ui.ScreenshotAsync(page, "overview");
+        await ui.CheckPageAsync(page, "overview");
     }
 
     [Fact]
@@ -69,7 +68,6 @@ public sealed class OverviewPageTests(UiFixture ui)
         await Expect(env).ToContainTextAsync("OTEL_RESOURCE_ATTRIBUTES=service.name=checkout,service.version=1.4.2,deployment.environment.name=production");
         await Expect(page.Locator("button[data-copy=snippet-dotnet]")).ToHaveTextAsync("Copy");
 
-        await ui.AssertAccessibleAsync(page, "empty state");
-        await ui.ScreenshotAsync(page, "empty-state");
+        await ui.CheckPageAsync(page, "empty-state");
     }
 }

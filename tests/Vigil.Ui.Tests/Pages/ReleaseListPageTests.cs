@@ -17,8 +17,8 @@ public sealed class ReleaseListPageTests(UiFixture ui)
 
         Assert.Equal(200, response!.Status);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1, Name = "Releases" })).ToBeVisibleAsync();
-        await Expect(page.GetByLabel("Service")).ToHaveValueAsync(UiFixture.Service);
-        await Expect(page.GetByLabel("Environment")).ToHaveValueAsync(UiFixture.Environment);
+        await Expect(page.Locator("input[name=service]")).ToHaveValueAsync(UiFixture.Service);
+        await Expect(page.Locator("input[name=env]")).ToHaveValueAsync(UiFixture.Environment);
         var rows = page.GetByTestId("release-list").Locator("tbody tr");
         await Expect(rows.Filter(new() { HasNotText = UiFixture.Service })).ToHaveCountAsync(0);
         var canary = rows.Filter(new() { Has = page.Locator($"[href='/releases/{ui.CanaryRelease.Id}']") });
@@ -28,8 +28,7 @@ public sealed class ReleaseListPageTests(UiFixture ui)
         await Expect(baseline.Locator(".badge")).ToHaveTextAsync("Baseline");
         await Expect(page.GetByTestId("release-count")).ToHaveTextAsync(new Regex("^\\d+ releases\\.$"));
 
-        await ui.AssertAccessibleAsync(page, "releases");
-        await ui.ScreenshotAsync(page, "releases");
+        await ui.CheckPageAsync(page, "releases");
     }
 
     [Fact]
@@ -38,7 +37,7 @@ public sealed class ReleaseListPageTests(UiFixture ui)
         var page = await ui.NewPageAsync();
         await page.GotoAsync("/releases");
 
-        await page.GetByLabel("State").SelectOptionAsync("failed");
+        await page.Locator("select[name=state]").SelectOptionAsync("failed");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
 
         await Expect(page).ToHaveURLAsync(new Regex("[?&]state=failed"));

@@ -126,11 +126,15 @@ public static class ServiceRedQueries
 /// <param name="Step">The distance between points.</param>
 public sealed record StepGrid(DateTimeOffset Start, DateTimeOffset End, TimeSpan Step)
 {
-    /// <summary>The grid covering <paramref name="range"/> up to <paramref name="now"/>, its end rounded down to the step (so points fall on whole minutes).</summary>
+    /// <summary>
+    /// The grid covering <paramref name="range"/> up to <paramref name="now"/>, its end rounded UP to the step: points
+    /// fall on whole minutes, and the last one (at most a step ahead) covers the samples of the minute in progress.
+    /// </summary>
     public static StepGrid Ending(DateTimeOffset now, TimeSpan range, TimeSpan step)
     {
         var stepMs = (long)step.TotalMilliseconds;
-        var endMs = now.ToUnixTimeMilliseconds() / stepMs * stepMs;
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var endMs = (nowMs + stepMs - 1) / stepMs * stepMs;
         var end = DateTimeOffset.FromUnixTimeMilliseconds(endMs);
         return new StepGrid(end - range, end, step);
     }

@@ -152,7 +152,7 @@ public sealed class ServiceRedReader(IMetricsSource metrics, IReleaseStore relea
         var grid = StepGrid.Ending(now, range.Span, range.Step);
         var inEnvironment = found.Releases.Where(r => r.Environment == environment).ToList();
         var markers = inEnvironment
-            .Where(r => r.StartedAt >= grid.Start && r.StartedAt <= grid.End + grid.Step)
+            .Where(r => r.StartedAt >= grid.Start && r.StartedAt <= grid.End)
             .OrderBy(r => r.StartedAt)
             .Select(r => new ChartMarker(r.StartedAt.ToUnixTimeSeconds(), $"{r.Version} ({OverviewLinks.StateLabel(r.State)})", OverviewLinks.Release(r)))
             .ToList();
