@@ -143,6 +143,7 @@ public sealed partial class ReleasePageTests(UiFixture ui)
         await page.WaitForURLAsync(new Regex("outcome=reason-required"));
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("A reason is required");
         await Expect(page.GetByTestId("action-outcome")).ToContainTextAsync("write a reason");
+        await Expect(page.Locator("#override-reason")).ToHaveAttributeAsync("aria-invalid", "true");
         var after = await ui.Client.GetVerdictAsync(release.ReleaseId);
         Assert.False(after.Overridden);
         await ui.AssertAccessibleAsync(page, "release (action refused)");

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Vigil.Client.Contracts;
 using Vigil.Core.Declarative;
@@ -72,6 +74,15 @@ internal sealed partial class ReleaseViewReader(
     /// <summary>Timeline events listed: the latest 200.</summary>
     public const int MaxEvents = 200;
 
+    /// <summary>How long after a run ends its data counts as settled (the last span-metric flushes have landed): one minute.</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromMinutes(1);
+
+    /// <summary>Finished runs whose charts are kept: 256, a few hundred kilobytes; all are dropped when full (a guard, not an LRU).</summary>
+    public const int MaxSettled = 256;
+
+    // Shared by every request (readers are made per request). A failed query's charts are never kept.
+    private static readonly ConcurrentDictionary<string, SettledCharts> Settled = new(StringComparer.Ordinal);
+
     /// <summary>The longest id looked up (ids are <c>rel_</c> and 16 hex digits; this leaves room for other schemes).</summary>
     public const int MaxIdLength = 100;
 
@@ -144,6 +155,16 @@ internal sealed partial class ReleaseViewReader(
             nextDue = anchor + (plan.Interval * ((run.Latest?.Look ?? 0) + 1)) + options.EvaluationDelay;
         }
 
+        // A finished run's charts and baseline no longer change once its last data has settled: they are kept.
+        var settledKey = run.EndedAt is { } ended && now - ended > SettleTime && withCharts
+            ? string.Create(CultureInfo.InvariantCulture, $"{run.Id}|{ended.ToUnixTimeMilliseconds()}")
+            : null;
+        if (settledKey is not null && Settled.TryGetValue(settledKey, out var kept))
+        {
+            return new ReleaseView(release, run, verdict, plan, planError, latestIntervals, intervals.Count, latestEvents, events.Count, kept.Charts,
+                kept.Baseline, kept.BaselineNote, nextDue, options.AutoStart, now);
+        }
+
         // A canary run without a baseline version chooses one at each look, as the judge does; the page names the one it
         // would choose at the latest look (it is not stored) and draws it.
         var baseline = run.BaselineVersion;
@@ -160,9 +181,21 @@ internal sealed partial class ReleaseViewReader(
         var charts = withCharts && plan is not null
             ? await new ReleaseChartReader(metrics).ReadAsync(release, run, plan, baseline, now, cancellationToken)
             : [];
+        if (settledKey is not null && plan is not null && charts.All(c => c.Error is null))
+        {
+            if (Settled.Count >= MaxSettled)
+            {
+                Settled.Clear();
+            }
+
+            Settled[settledKey] = new SettledCharts(charts, baseline, baselineNote);
+        }
+
         return new ReleaseView(release, run, verdict, plan, planError, latestIntervals, intervals.Count, latestEvents, events.Count, charts,
             baseline, baselineNote, nextDue, options.AutoStart, now);
     }
+
+    private sealed record SettledCharts(IReadOnlyList<ReleaseMetricChart> Charts, string? Baseline, string? BaselineNote);
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$", RegexOptions.CultureInvariant)]
     private static partial Regex IdShape();
