@@ -43,8 +43,7 @@ public sealed class ExplorePageTests(UiFixture ui)
             Assert.True(double.Parse(value, CultureInfo.InvariantCulture) > 0, $"a positive request rate, not {value}");
         }
 
-        await ui.AssertAccessibleAsync(page, "explore");
-        await ui.ScreenshotAsync(page, "explore");
+        await ui.CheckPageAsync(page, "explore");
     }
 
     [Fact]
@@ -60,6 +59,21 @@ public sealed class ExplorePageTests(UiFixture ui)
         await Expect(page.GetByTestId("explore-error")).ToHaveTextAsync(new Regex("^parse error at position [0-9]+: .+"));
         await Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "PromQL query" })).ToHaveValueAsync("sum(rate(traces_span_metrics_calls_total[1m])");
         await ui.AssertAccessibleAsync(page, "explore (bad query)");
+    }
+
+    [Fact]
+    public async Task Query_ManySeries_ChartIsBoundedAndSaysSo()
+    {
+        // Every histogram bucket of both versions: more series than a chart can show.
+        var to = ui.KnownLog.Time.ToUnixTimeSeconds();
+        var page = await ui.OpenAsync(Url("traces_span_metrics_duration_seconds_bucket{service_name=\"checkout\"}", to - 120, to));
+
+        var summary = page.GetByTestId("explore-summary");
+        await Expect(summary).ToContainTextAsync(new Regex("Showing 20 of [0-9]+ series in the chart"));
+        var total = int.Parse(Regex.Match(await summary.TextContentAsync() ?? string.Empty, "of ([0-9]+) series").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(total > 20, $"{total} series");
+        await Expect(page.Locator("figure.chart .chart-table thead th")).ToHaveCountAsync(1 + 20 + 1);
+        await Expect(page.GetByTestId("explore-latest").Locator("tbody tr")).ToHaveCountAsync(Math.Min(total, 100));
     }
 
     [Fact]

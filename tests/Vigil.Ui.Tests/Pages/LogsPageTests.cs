@@ -20,8 +20,7 @@ public sealed class LogsPageTests(UiFixture ui)
         var rows = page.GetByTestId("logs-table").Locator("tbody tr");
         await Expect(rows.First).ToBeVisibleAsync();
         var everything = await rows.CountAsync();
-        await ui.AssertAccessibleAsync(page, "logs");
-        await ui.ScreenshotAsync(page, "logs");
+        await ui.CheckPageAsync(page, "logs");
 
         await page.GetByLabel("Text contains").FillAsync(ui.KnownLogMessage);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
