@@ -14,5 +14,6 @@ internal static class BenchCommand
             JudgeBenchCommand.Create(context),
             DriftBenchCommand.Create(context),
             CheckBenchCommand.Create(context),
+            UiBenchCommand.Create(context),
         };
 }
