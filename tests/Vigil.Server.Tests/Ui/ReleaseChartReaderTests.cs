@@ -102,4 +102,16 @@ public sealed class ReleaseChartReaderTests
         Assert.Equal(Start.AddMinutes(-10).ToUnixTimeMilliseconds(), startMs);
         Assert.Equal(Start.AddMinutes(10).ToUnixTimeMilliseconds(), endMs);
     }
+
+    [Fact]
+    public void Window_BeforeAfterRunRecordedHoursLate_EndsAtTheJudgedWindowNotAtTheRunEnd()
+    {
+        // A release recorded 11 hours after it started is judged at once on stored data; its run ends at recording time.
+        var run = Run(ComparisonMode.BeforeAfter, Start.AddHours(11), Start.AddHours(11).AddSeconds(3));
+
+        var (startMs, endMs, _) = ReleaseChartReader.Window(ReleaseAt(Start), run, Plan(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(4)), Start.AddHours(12));
+
+        Assert.Equal(Start.AddMinutes(4).ToUnixTimeMilliseconds(), endMs);
+        Assert.Equal(Start.AddMinutes(-4).ToUnixTimeMilliseconds(), startMs);
+    }
 }

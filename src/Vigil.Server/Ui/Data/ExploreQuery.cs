@@ -57,8 +57,11 @@ public static class ExploreQuery
     /// <summary>The most rows in the latest-values table.</summary>
     public const int MaxTableRows = 100;
 
-    /// <summary>The most points per series; the step is raised to stay under it.</summary>
-    public const int MaxPoints = 1_000;
+    /// <summary>
+    /// The most points per series; the step is raised to stay under it. 500: about one point per two pixels of a wide
+    /// chart, and a 1-hour window at a 10 s step (more points only cost query and page time).
+    /// </summary>
+    public const int MaxPoints = 500;
 
     private static readonly TimeSpan[] NiceSteps =
     [

@@ -50,6 +50,12 @@ internal sealed class ReleaseChartReader(IMetricsSource metrics)
         var interval = plan.Interval > TimeSpan.Zero ? plan.Interval : TimeSpan.FromMinutes(1);
         var anchor = RunContext.AnchorFor(run.Mode, run.StartedAt, release.StartedAt);
         var end = run.EndedAt ?? now;
+        if (run.Mode == ComparisonMode.BeforeAfter && end > anchor + plan.Duration)
+        {
+            // A release recorded after it started is judged at once on stored data: its run ends hours after the
+            // judged window, which is all the charts need to show (and a query over hours of histograms is slow).
+            end = anchor + plan.Duration;
+        }
         if (end < anchor + interval)
         {
             end = anchor + interval;
