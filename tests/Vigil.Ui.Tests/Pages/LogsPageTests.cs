@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -48,6 +49,24 @@ public sealed class LogsPageTests(UiFixture ui)
 
         await Expect(page.GetByTestId("waterfall")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("trace-facts")).ToContainTextAsync(ui.KnownLog.TraceId);
+    }
+
+    [Fact]
+    public async Task MinuteOfLogs_TracesLink_ListsTheTracesOfThatMinute()
+    {
+        // A chart point opens the logs of its minute; the traces of the same minute are one link further.
+        var minute = ui.KnownLog.Time.ToUnixTimeSeconds() / 60 * 60;
+        var page = await ui.NewPageAsync();
+        await page.GotoAsync($"/explore/logs?service={UiFixture.Service}&env={UiFixture.Environment}&from={minute}&to={minute + 60}");
+
+        await page.GetByTestId("logs-traces-link").ClickAsync();
+        await page.WaitForURLAsync(new Regex($"/explore/traces\\?service={UiFixture.Service}&env={UiFixture.Environment}&from={minute}&to={minute + 60}$"));
+
+        // The list is bounded (the newest 100 of that minute), so it shows that minute's traces, not necessarily the known one.
+        await Expect(page.GetByTestId("traces-table").Locator("tbody tr").First).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("traces-table")).ToContainTextAsync(UiFixture.Service);
+        await Expect(page.GetByTestId("traces-summary")).ToContainTextAsync(
+            DateTimeOffset.FromUnixTimeSeconds(minute).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
     }
 
     [Theory]
