@@ -25,7 +25,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifi
     public async Task InvokeAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<NoKeyNeeded>() is not null || endpoint?.Metadata.GetMetadata<AllowWithoutKeyAttribute>() is not null)
+        if (endpoint?.Metadata.GetMetadata<AllowWithoutKeyAttribute>() is not null)
         {
             await next(context);
             return;
@@ -153,8 +153,8 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifi
 }
 
 /// <summary>
-/// On a Razor component page: anyone may open it, with or without a key, like <see cref="NoKeyNeeded"/> on an endpoint
-/// (the login page, which must be reachable before signing in).
+/// Anyone may open this, with or without a key: on a Razor component page as an attribute (the login page, which must be
+/// reachable before signing in), on an endpoint through <see cref="AllowWithoutKeyExtensions.AllowWithoutKey"/> (the UI's assets).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class AllowWithoutKeyAttribute : Attribute;

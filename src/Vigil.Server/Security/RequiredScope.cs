@@ -14,14 +14,11 @@ public static class RequiredScopeExtensions
         builder.WithMetadata(new RequiredScope(scope));
 }
 
-/// <summary>Endpoint metadata: anyone may call this endpoint, with or without a key (the UI's assets and login page).</summary>
-public sealed record NoKeyNeeded;
-
 /// <summary>Marks endpoints that need no key.</summary>
-public static class NoKeyNeededExtensions
+public static class AllowWithoutKeyExtensions
 {
     /// <summary>Requests to these endpoints pass without a key even when keys are required; a presented key is ignored.</summary>
     public static TBuilder AllowWithoutKey<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new NoKeyNeeded());
+        builder.WithMetadata(new AllowWithoutKeyAttribute());
 }
