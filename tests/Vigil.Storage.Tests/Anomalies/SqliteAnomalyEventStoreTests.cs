@@ -1,29 +1,17 @@
-using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Anomalies.Watching;
 using Vigil.Storage.State;
 using Vigil.Storage.Tests.State;
 
 namespace Vigil.Storage.Tests.Anomalies;
 
-public sealed class SqliteAnomalyEventStoreTests : IAsyncLifetime
+public sealed class SqliteAnomalyEventStoreTests() : StateStoreTest(Start)
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(Start);
-    private SqliteStateStore _state = null!;
-
-    public async Task InitializeAsync() => _state = await SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
-
-    public async Task DisposeAsync()
-    {
-        await _state.DisposeAsync();
-        _dir.Dispose();
-    }
 
     [Fact]
     public async Task AddCloseGetList_RoundTripAndFilter()
     {
-        var store = new SqliteAnomalyEventStore(_state);
+        var store = new SqliteAnomalyEventStore(State);
         var shop = await store.AddAsync(Event("request-rate", "shop", Start), CancellationToken.None);
         var cart = await store.AddAsync(Event("p95-latency", "cart", Start.AddMinutes(5)), CancellationToken.None);
         Assert.True(shop.Id > 0 && cart.Id > shop.Id);
@@ -53,7 +41,7 @@ public sealed class SqliteAnomalyEventStoreTests : IAsyncLifetime
     [Fact]
     public async Task Retention_KeepsTheNewestMaxEvents()
     {
-        var store = new SqliteAnomalyEventStore(_state, maxEvents: 10);
+        var store = new SqliteAnomalyEventStore(State, maxEvents: 10);
         for (var i = 0; i < 35; i++)
         {
             await store.AddAsync(Event("w", "s", Start.AddMinutes(i)), CancellationToken.None);

@@ -1,29 +1,17 @@
-using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Checks;
 using Vigil.Storage.State;
 using Vigil.Storage.Tests.State;
 
 namespace Vigil.Storage.Tests.Checks;
 
-public sealed class SqliteCheckResultStoreTests : IAsyncLifetime
+public sealed class SqliteCheckResultStoreTests() : StateStoreTest(Start)
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(Start);
-    private SqliteStateStore _state = null!;
-
-    public async Task InitializeAsync() => _state = await SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
-
-    public async Task DisposeAsync()
-    {
-        await _state.DisposeAsync();
-        _dir.Dispose();
-    }
 
     [Fact]
     public async Task AddAsync_FullResult_RoundTripsEveryField()
     {
-        var store = new SqliteCheckResultStore(_state);
+        var store = new SqliteCheckResultStore(State);
         var result = new CheckResult(
             "login-flow", "eu-west", Start, Start + TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(250), CheckOutcome.Degraded,
             "soft assertion failed", "{\"ok\":false}", 2, true,
@@ -44,7 +32,7 @@ public sealed class SqliteCheckResultStoreTests : IAsyncLifetime
     [Fact]
     public async Task ListAsync_NewestFirstFilteredByLocationAndLimited()
     {
-        var store = new SqliteCheckResultStore(_state);
+        var store = new SqliteCheckResultStore(State);
         await store.AddAsync([.. Enumerable.Range(0, 5).SelectMany(i => new[] { Result("api", "local", i), Result("api", "eu-west", i) })], CancellationToken.None);
         await store.AddAsync([Result("other", "local", 9)], CancellationToken.None);
 
@@ -60,7 +48,7 @@ public sealed class SqliteCheckResultStoreTests : IAsyncLifetime
     [Fact]
     public async Task AddAsync_BeyondRetention_KeepsNewestPerCheckAndLocation()
     {
-        var store = new SqliteCheckResultStore(_state, maxPerLocation: 5);
+        var store = new SqliteCheckResultStore(State, maxPerLocation: 5);
 
         for (var batch = 0; batch < 4; batch++)
         {
@@ -79,7 +67,7 @@ public sealed class SqliteCheckResultStoreTests : IAsyncLifetime
     [Fact]
     public async Task AddAsync_OneAtATime_NeverKeepsMoreThanATenthOverTheLimit()
     {
-        var store = new SqliteCheckResultStore(_state, maxPerLocation: 20);
+        var store = new SqliteCheckResultStore(State, maxPerLocation: 20);
         var most = 0;
 
         for (var i = 0; i < 100; i++)
@@ -97,12 +85,11 @@ public sealed class SqliteCheckResultStoreTests : IAsyncLifetime
     [Fact]
     public async Task LatestAsync_NewestPerCheckAndLocation_SurvivesReopen()
     {
-        var store = new SqliteCheckResultStore(_state);
+        var store = new SqliteCheckResultStore(State);
         await store.AddAsync([Result("api", "local", 0), Result("api", "local", 1), Result("api", "eu-west", 0), Result("db", "local", 2)], CancellationToken.None);
-        await _state.DisposeAsync();
-        _state = await SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
+        await ReopenAsync();
 
-        var latest = await new SqliteCheckResultStore(_state).LatestAsync(CancellationToken.None);
+        var latest = await new SqliteCheckResultStore(State).LatestAsync(CancellationToken.None);
 
         Assert.Equal(
             [("api", "eu-west", 0), ("api", "local", 1), ("db", "local", 2)],
@@ -112,7 +99,7 @@ public sealed class SqliteCheckResultStoreTests : IAsyncLifetime
     [Fact]
     public async Task DeleteOtherChecksAsync_RemovesOnlyChecksNotKept()
     {
-        var store = new SqliteCheckResultStore(_state);
+        var store = new SqliteCheckResultStore(State);
         await store.AddAsync([Result("api", "local", 0), Result("gone", "local", 0), Result("gone", "eu-west", 1)], CancellationToken.None);
 
         var deleted = await store.DeleteOtherChecksAsync(["api"], CancellationToken.None);

@@ -1,26 +1,14 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Drift;
 using Vigil.Storage.State;
 using Vigil.Storage.Tests.State;
 
 namespace Vigil.Storage.Tests.Drift;
 
-public sealed class SqliteDriftSnapshotStoreTests : IAsyncLifetime
+public sealed class SqliteDriftSnapshotStoreTests() : StateStoreTest(Start)
 {
     private const string Hmac = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     private static readonly DateTimeOffset Start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(Start);
-    private SqliteStateStore _state = null!;
-
-    public async Task InitializeAsync() => _state = await SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
-
-    public async Task DisposeAsync()
-    {
-        await _state.DisposeAsync();
-        _dir.Dispose();
-    }
 
     private static DriftSnapshot Snap(string environment, string? service, DateTimeOffset takenAt, string marker = "1") => new(
         environment, service, takenAt, "host-1",
@@ -33,7 +21,7 @@ public sealed class SqliteDriftSnapshotStoreTests : IAsyncLifetime
     [Fact]
     public async Task SaveAsync_ThenFind_ReturnsTheSameItemsWithSecretsAsFingerprints()
     {
-        var store = new SqliteDriftSnapshotStore(_state);
+        var store = new SqliteDriftSnapshotStore(State);
         var snapshot = Snap("prod", "orders", Start);
 
         var summary = await store.SaveAsync(snapshot, Start.AddMinutes(1), CancellationToken.None);
@@ -50,7 +38,7 @@ public sealed class SqliteDriftSnapshotStoreTests : IAsyncLifetime
     [Fact]
     public async Task FindAsync_AtOrBefore_PicksTheNewestTakenAtOrBeforeThatTime()
     {
-        var store = new SqliteDriftSnapshotStore(_state);
+        var store = new SqliteDriftSnapshotStore(State);
         foreach (var day in new[] { 3, 1, 2 })
         {
             await store.SaveAsync(Snap("prod", null, Start.AddDays(day), marker: $"day{day}"), Start.AddDays(4), CancellationToken.None);
@@ -66,7 +54,7 @@ public sealed class SqliteDriftSnapshotStoreTests : IAsyncLifetime
     [Fact]
     public async Task FindAsync_Service_KeepsServicesAndWholeHostSnapshotsApart()
     {
-        var store = new SqliteDriftSnapshotStore(_state);
+        var store = new SqliteDriftSnapshotStore(State);
         await store.SaveAsync(Snap("prod", null, Start, "host"), Start, CancellationToken.None);
         await store.SaveAsync(Snap("prod", "orders", Start.AddMinutes(1), "orders"), Start, CancellationToken.None);
 
@@ -78,7 +66,7 @@ public sealed class SqliteDriftSnapshotStoreTests : IAsyncLifetime
     [Fact]
     public async Task PreviousAsync_IsTheSnapshotTakenJustBeforeInTheSameEnvironmentAndService()
     {
-        var store = new SqliteDriftSnapshotStore(_state);
+        var store = new SqliteDriftSnapshotStore(State);
         await store.SaveAsync(Snap("prod", "orders", Start, "first"), Start, CancellationToken.None);
         await store.SaveAsync(Snap("uat", "orders", Start.AddMinutes(5), "uat"), Start, CancellationToken.None);
         await store.SaveAsync(Snap("prod", "billing", Start.AddMinutes(6), "billing"), Start, CancellationToken.None);
@@ -93,7 +81,7 @@ public sealed class SqliteDriftSnapshotStoreTests : IAsyncLifetime
     [Fact]
     public async Task SaveAsync_BeyondTheHistoryBound_DropsTheOldestTakenOfThatEnvironmentOnly()
     {
-        var store = new SqliteDriftSnapshotStore(_state, historyPerSeries: 3, maxSnapshots: 100);
+        var store = new SqliteDriftSnapshotStore(State, historyPerSeries: 3, maxSnapshots: 100);
         await store.SaveAsync(Snap("uat", null, Start), Start, CancellationToken.None);
         for (var i = 0; i < 5; i++)
         {
@@ -108,7 +96,7 @@ public sealed class SqliteDriftSnapshotStoreTests : IAsyncLifetime
     [Fact]
     public async Task SaveAsync_BeyondTheTotalBound_DropsTheOldestTakenOfAll()
     {
-        var store = new SqliteDriftSnapshotStore(_state, historyPerSeries: 2, maxSnapshots: 3);
+        var store = new SqliteDriftSnapshotStore(State, historyPerSeries: 2, maxSnapshots: 3);
         await store.SaveAsync(Snap("a", null, Start), Start, CancellationToken.None);
         await store.SaveAsync(Snap("b", null, Start.AddHours(1)), Start, CancellationToken.None);
         await store.SaveAsync(Snap("c", null, Start.AddHours(2)), Start, CancellationToken.None);
@@ -120,7 +108,7 @@ public sealed class SqliteDriftSnapshotStoreTests : IAsyncLifetime
     [Fact]
     public async Task ListAsync_FiltersAndClampsTheLimit()
     {
-        var store = new SqliteDriftSnapshotStore(_state);
+        var store = new SqliteDriftSnapshotStore(State);
         await store.SaveAsync(Snap("prod", "orders", Start), Start, CancellationToken.None);
         await store.SaveAsync(Snap("prod", null, Start.AddMinutes(1)), Start, CancellationToken.None);
         await store.SaveAsync(Snap("uat", "orders", Start.AddMinutes(2)), Start, CancellationToken.None);
@@ -133,11 +121,11 @@ public sealed class SqliteDriftSnapshotStoreTests : IAsyncLifetime
     [Fact]
     public async Task SaveAsync_LargeSnapshot_IsStoredCompressedAndReadBackWhole()
     {
-        var store = new SqliteDriftSnapshotStore(_state);
+        var store = new SqliteDriftSnapshotStore(State);
         var items = Enumerable.Range(0, 5000).Select(i => new SnapshotItem("config", "key", $"appsettings:Section{i / 50}:Key{i}", $"value-{i % 10}", "appsettings.json")).ToList();
         await store.SaveAsync(new DriftSnapshot("prod", null, Start, "h", items), Start, CancellationToken.None);
 
-        await using var connection = new SqliteConnection($"Data Source={_state.DatabasePath}");
+        await using var connection = new SqliteConnection($"Data Source={State.DatabasePath}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT length(items_gz) FROM drift_snapshots";

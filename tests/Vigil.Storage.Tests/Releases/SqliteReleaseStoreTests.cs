@@ -1,45 +1,35 @@
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Releases;
 using Vigil.Storage.State;
 using Vigil.Storage.Tests.State;
 
 namespace Vigil.Storage.Tests.Releases;
 
-public sealed class SqliteReleaseStoreTests : IAsyncLifetime
+public sealed class SqliteReleaseStoreTests() : StateStoreTest(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero))
 {
-    private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
-    private SqliteStateStore _state = null!;
     private SqliteReleaseStore _releases = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _state = await SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
-        _releases = new SqliteReleaseStore(_state);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _state.DisposeAsync();
-        _dir.Dispose();
+        await base.InitializeAsync();
+        _releases = new SqliteReleaseStore(State);
     }
 
     [Fact]
     public async Task CreateOrGetAsync_NewRelease_StoresEveryFieldAsPendingWithCreatedEvent()
     {
-        var started = _time.GetUtcNow().AddMinutes(-3);
+        var started = Time.GetUtcNow().AddMinutes(-3);
         var links = new List<ReleaseLink> { new("PR", "https://git.example/pr/7"), new("CI run", "http://ci.example/run/1") };
 
         var (release, created) = await _releases.CreateOrGetAsync(
             new NewRelease("checkout", "1.4.2", "prod", "abc123", "ana", "Faster carts.\nAnd fixes.", links, started),
-            _time.GetUtcNow(), CancellationToken.None);
+            Time.GetUtcNow(), CancellationToken.None);
 
         Assert.True(created);
         Assert.Matches("^rel_[0-9a-f]{16}$", release.Id);
         Assert.Equal(
             new Release(release.Id, "checkout", "1.4.2", "prod", "abc123", "ana", "Faster carts.\nAnd fixes.", release.Links, started,
-                ReleaseState.Pending, ReleaseSource.Api, _time.GetUtcNow()),
+                ReleaseState.Pending, ReleaseSource.Api, Time.GetUtcNow()),
             release);
         Assert.Equal(links, release.Links);
         AssertSame(release, await _releases.GetAsync(release.Id, CancellationToken.None));
@@ -47,7 +37,7 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
         Assert.Equal(links, reread!.Links);
         var created1 = Assert.Single(await _releases.EventsAsync(release.Id, 100, CancellationToken.None));
         Assert.Equal(ReleaseEventKinds.Created, created1.Kind);
-        Assert.Equal(_time.GetUtcNow(), created1.At);
+        Assert.Equal(Time.GetUtcNow(), created1.At);
         Assert.Contains("checkout 1.4.2 in prod", created1.Message, StringComparison.Ordinal);
         using var data = JsonDocument.Parse(created1.DataJson!);
         Assert.Equal("api", data.RootElement.GetProperty("source").GetString());
@@ -56,11 +46,11 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     [Fact]
     public async Task CreateOrGetAsync_SameTripleTwice_ReturnsTheFirstUnchangedWithoutSecondEvent()
     {
-        var (first, _) = await _releases.CreateOrGetAsync(new NewRelease("api", "2.0", "prod", Commit: "aaa"), _time.GetUtcNow(), CancellationToken.None);
-        _time.Advance(TimeSpan.FromMinutes(1));
+        var (first, _) = await _releases.CreateOrGetAsync(new NewRelease("api", "2.0", "prod", Commit: "aaa"), Time.GetUtcNow(), CancellationToken.None);
+        Time.Advance(TimeSpan.FromMinutes(1));
 
         var (again, created) = await _releases.CreateOrGetAsync(
-            new NewRelease("api", "2.0", "prod", Commit: "bbb", Source: ReleaseSource.Telemetry), _time.GetUtcNow(), CancellationToken.None);
+            new NewRelease("api", "2.0", "prod", Commit: "bbb", Source: ReleaseSource.Telemetry), Time.GetUtcNow(), CancellationToken.None);
 
         Assert.False(created);
         AssertSame(first, again);
@@ -72,15 +62,15 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     public async Task CreateOrGetAsync_ExistingFromTelemetry_GetsOnlyTheMissingDetailsFromALaterCreate()
     {
         var (seen, _) = await _releases.CreateOrGetAsync(
-            new NewRelease("cart", "3.1", "prod", Source: ReleaseSource.Telemetry), ReleaseState.Pending, "telemetry", _time.GetUtcNow(), CancellationToken.None);
+            new NewRelease("cart", "3.1", "prod", Source: ReleaseSource.Telemetry), ReleaseState.Pending, "telemetry", Time.GetUtcNow(), CancellationToken.None);
         await _releases.SetStateAsync(seen.Id, ReleaseState.Verifying, CancellationToken.None);
-        _time.Advance(TimeSpan.FromMinutes(2));
+        Time.Advance(TimeSpan.FromMinutes(2));
 
         var (announced, created) = await _releases.CreateOrGetAsync(
-            new NewRelease("cart", "3.1", "prod", "c0ffee", "ana", "notes", [new("PR", "https://git.example/pr/31")], _time.GetUtcNow()),
-            _time.GetUtcNow(), CancellationToken.None);
+            new NewRelease("cart", "3.1", "prod", "c0ffee", "ana", "notes", [new("PR", "https://git.example/pr/31")], Time.GetUtcNow()),
+            Time.GetUtcNow(), CancellationToken.None);
         var (repeated, _) = await _releases.CreateOrGetAsync(
-            new NewRelease("cart", "3.1", "prod", "other", "bob", "other notes", [new("X", "https://x.example")]), _time.GetUtcNow(), CancellationToken.None);
+            new NewRelease("cart", "3.1", "prod", "other", "bob", "other notes", [new("X", "https://x.example")]), Time.GetUtcNow(), CancellationToken.None);
 
         Assert.False(created);
         Assert.Equal(seen.Id, announced.Id);
@@ -93,9 +83,9 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     [Fact]
     public async Task CreateOrGetAsync_DifferentEnvironmentOrVersion_IsAnotherRelease()
     {
-        var a = await _releases.CreateOrGetAsync(new NewRelease("api", "2.0", "prod"), _time.GetUtcNow(), CancellationToken.None);
-        var b = await _releases.CreateOrGetAsync(new NewRelease("api", "2.0", "staging"), _time.GetUtcNow(), CancellationToken.None);
-        var c = await _releases.CreateOrGetAsync(new NewRelease("api", "2.1", "prod"), _time.GetUtcNow(), CancellationToken.None);
+        var a = await _releases.CreateOrGetAsync(new NewRelease("api", "2.0", "prod"), Time.GetUtcNow(), CancellationToken.None);
+        var b = await _releases.CreateOrGetAsync(new NewRelease("api", "2.0", "staging"), Time.GetUtcNow(), CancellationToken.None);
+        var c = await _releases.CreateOrGetAsync(new NewRelease("api", "2.1", "prod"), Time.GetUtcNow(), CancellationToken.None);
 
         Assert.True(a.Created && b.Created && c.Created);
         Assert.Equal(3, new[] { a.Release.Id, b.Release.Id, c.Release.Id }.Distinct().Count());
@@ -105,12 +95,12 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     public async Task CreateOrGetAsync_ConcurrentCreatesOfOneTriple_GiveOneReleaseAndOneCreatedEvent()
     {
         // Separate store objects share nothing but the file, like two server processes or the CLI next to a server.
-        var stores = Enumerable.Range(0, 8).Select(_ => new SqliteReleaseStore(_state)).ToList();
+        var stores = Enumerable.Range(0, 8).Select(_ => new SqliteReleaseStore(State)).ToList();
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var tasks = stores.Select(store => Task.Run(async () =>
         {
             await start.Task;
-            return await store.CreateOrGetAsync(new NewRelease("race", "1.0", "prod"), _time.GetUtcNow(), CancellationToken.None);
+            return await store.CreateOrGetAsync(new NewRelease("race", "1.0", "prod"), Time.GetUtcNow(), CancellationToken.None);
         })).ToList();
         start.SetResult();
 
@@ -126,12 +116,12 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     public async Task CreateOrGetAsync_InitialBaselineFromTelemetry_IsStoredWithActorAndSaysSo()
     {
         var (release, created) = await _releases.CreateOrGetAsync(
-            new NewRelease("cart", "1.0", "prod", Source: ReleaseSource.Telemetry), ReleaseState.Baseline, "telemetry", _time.GetUtcNow(), CancellationToken.None);
+            new NewRelease("cart", "1.0", "prod", Source: ReleaseSource.Telemetry), ReleaseState.Baseline, "telemetry", Time.GetUtcNow(), CancellationToken.None);
 
         Assert.True(created);
         Assert.Equal(ReleaseState.Baseline, release.State);
         Assert.Equal(ReleaseSource.Telemetry, release.Source);
-        Assert.Equal(_time.GetUtcNow(), release.StartedAt);
+        Assert.Equal(Time.GetUtcNow(), release.StartedAt);
         var created1 = Assert.Single(await _releases.EventsAsync(release.Id, 10, CancellationToken.None));
         Assert.Equal("telemetry", created1.Actor);
         Assert.Contains("baseline", created1.Message, StringComparison.Ordinal);
@@ -145,7 +135,7 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     public async Task CreateOrGetAsync_InvalidField_ThrowsNamingIt(string service, string version, string environment, string? commit, string field)
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
-            _releases.CreateOrGetAsync(new NewRelease(service, version, environment, commit), _time.GetUtcNow(), CancellationToken.None));
+            _releases.CreateOrGetAsync(new NewRelease(service, version, environment, commit), Time.GetUtcNow(), CancellationToken.None));
 
         Assert.StartsWith(field + ":", error.Message, StringComparison.Ordinal);
         Assert.Empty(await _releases.ListAsync(new ReleaseQuery(), CancellationToken.None));
@@ -160,13 +150,13 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     {
         var release = new NewRelease("api", "1", "prod", Links: [new("ok", "https://ok.example"), new("bad", url)]);
 
-        Assert.Equal(field, SqliteReleaseStore.Check(release, _time.GetUtcNow())?.Field);
+        Assert.Equal(field, SqliteReleaseStore.Check(release, Time.GetUtcNow())?.Field);
     }
 
     [Fact]
     public void Check_StartTimes_AcceptsRecentAndRejectsFarFutureOrAncient()
     {
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         NewRelease At(DateTimeOffset t) => new("api", "1", "prod", StartedAt: t);
 
         Assert.Null(SqliteReleaseStore.Check(At(now.AddMinutes(30)), now));
@@ -178,7 +168,7 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     [Fact]
     public void Check_TooManyLinksAndLongNotes_AreRejected()
     {
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var links = Enumerable.Range(0, SqliteReleaseStore.MaxLinks + 1).Select(i => new ReleaseLink("l" + i, "https://x.example/" + i)).ToList();
 
         Assert.Equal("links", SqliteReleaseStore.Check(new NewRelease("a", "1", "p", Links: links), now)?.Field);
@@ -190,7 +180,7 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     [Fact]
     public async Task ListAsync_Filters_ByServiceEnvironmentAndStateNewestStartFirst()
     {
-        var t0 = _time.GetUtcNow();
+        var t0 = Time.GetUtcNow();
         var a = await CreateAsync("api", "1", "prod", t0.AddMinutes(-30));
         var b = await CreateAsync("api", "2", "prod", t0.AddMinutes(-10));
         var c = await CreateAsync("api", "2", "staging", t0.AddMinutes(-20));
@@ -210,8 +200,8 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     [Fact]
     public async Task ListAsync_LimitOutOfRange_IsClamped()
     {
-        await CreateAsync("api", "1", "prod", _time.GetUtcNow());
-        await CreateAsync("api", "2", "prod", _time.GetUtcNow().AddSeconds(-1));
+        await CreateAsync("api", "1", "prod", Time.GetUtcNow());
+        await CreateAsync("api", "2", "prod", Time.GetUtcNow().AddSeconds(-1));
 
         Assert.Single(await IdsAsync(new ReleaseQuery(Limit: 0)));
         Assert.Equal(2, (await IdsAsync(new ReleaseQuery(Limit: int.MaxValue))).Count);
@@ -220,7 +210,7 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     [Fact]
     public async Task SetStateAsync_KnownAndUnknownIds()
     {
-        var release = await CreateAsync("api", "1", "prod", _time.GetUtcNow());
+        var release = await CreateAsync("api", "1", "prod", Time.GetUtcNow());
 
         Assert.True(await _releases.SetStateAsync(release.Id, ReleaseState.Verifying, CancellationToken.None));
         Assert.Equal(ReleaseState.Verifying, (await _releases.GetAsync(release.Id, CancellationToken.None))!.State);
@@ -230,11 +220,11 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     [Fact]
     public async Task EventsAsync_AppendedEvents_ComeBackOldestFirstWithDataAndLimit()
     {
-        var release = await CreateAsync("api", "1", "prod", _time.GetUtcNow());
-        _time.Advance(TimeSpan.FromSeconds(5));
-        var started = await _releases.AppendEventAsync(release.Id, _time.GetUtcNow(), ReleaseEventKinds.VerificationStarted, "started", "ci", null, CancellationToken.None);
-        _time.Advance(TimeSpan.FromSeconds(5));
-        var verdict = await _releases.AppendEventAsync(release.Id, _time.GetUtcNow(), ReleaseEventKinds.Verdict, "Pass", null, """{"verdict":"Pass"}""", CancellationToken.None);
+        var release = await CreateAsync("api", "1", "prod", Time.GetUtcNow());
+        Time.Advance(TimeSpan.FromSeconds(5));
+        var started = await _releases.AppendEventAsync(release.Id, Time.GetUtcNow(), ReleaseEventKinds.VerificationStarted, "started", "ci", null, CancellationToken.None);
+        Time.Advance(TimeSpan.FromSeconds(5));
+        var verdict = await _releases.AppendEventAsync(release.Id, Time.GetUtcNow(), ReleaseEventKinds.Verdict, "Pass", null, """{"verdict":"Pass"}""", CancellationToken.None);
 
         var events = await _releases.EventsAsync(release.Id, 100, CancellationToken.None);
 
@@ -250,24 +240,22 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     [Fact]
     public async Task AppendEventAsync_UnknownReleaseOrBadData_Throws()
     {
-        var release = await CreateAsync("api", "1", "prod", _time.GetUtcNow());
+        var release = await CreateAsync("api", "1", "prod", Time.GetUtcNow());
 
         await Assert.ThrowsAsync<KeyNotFoundException>(() =>
-            _releases.AppendEventAsync("rel_nothere", _time.GetUtcNow(), "x.y", "m", null, null, CancellationToken.None));
+            _releases.AppendEventAsync("rel_nothere", Time.GetUtcNow(), "x.y", "m", null, null, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            _releases.AppendEventAsync(release.Id, _time.GetUtcNow(), "x.y", "m", null, "[1,2]", CancellationToken.None));
+            _releases.AppendEventAsync(release.Id, Time.GetUtcNow(), "x.y", "m", null, "[1,2]", CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            _releases.AppendEventAsync(release.Id, _time.GetUtcNow(), "", "m", null, null, CancellationToken.None));
+            _releases.AppendEventAsync(release.Id, Time.GetUtcNow(), "", "m", null, null, CancellationToken.None));
     }
 
     [Fact]
     public async Task Releases_SurviveReopeningTheDatabase()
     {
-        var release = await CreateAsync("api", "1", "prod", _time.GetUtcNow());
-        await _state.DisposeAsync();
-
-        _state = await SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
-        var reopened = new SqliteReleaseStore(_state);
+        var release = await CreateAsync("api", "1", "prod", Time.GetUtcNow());
+        await ReopenAsync();
+        var reopened = new SqliteReleaseStore(State);
 
         AssertSame(release, await reopened.GetAsync(release.Id, CancellationToken.None));
     }
@@ -293,7 +281,7 @@ public sealed class SqliteReleaseStoreTests : IAsyncLifetime
     }
 
     private async Task<Release> CreateAsync(string service, string version, string environment, DateTimeOffset started) =>
-        (await _releases.CreateOrGetAsync(new NewRelease(service, version, environment, StartedAt: started), _time.GetUtcNow(), CancellationToken.None)).Release;
+        (await _releases.CreateOrGetAsync(new NewRelease(service, version, environment, StartedAt: started), Time.GetUtcNow(), CancellationToken.None)).Release;
 
     private async Task<List<string>> IdsAsync(ReleaseQuery query) =>
         (await _releases.ListAsync(query, CancellationToken.None)).Select(r => r.Id).ToList();

@@ -1,28 +1,18 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Security;
 using Vigil.Storage.State;
 
 namespace Vigil.Storage.Tests.State;
 
-public sealed class SqliteApiKeyStoreTests : IAsyncLifetime
+public sealed class SqliteApiKeyStoreTests() : StateStoreTest(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero))
 {
-    private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
-    private SqliteStateStore _state = null!;
     private SqliteApiKeyStore _keys = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _state = await SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
-        _keys = new SqliteApiKeyStore(_state);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _state.DisposeAsync();
-        _dir.Dispose();
+        await base.InitializeAsync();
+        _keys = new SqliteApiKeyStore(State);
     }
 
     [Theory]
@@ -31,18 +21,18 @@ public sealed class SqliteApiKeyStoreTests : IAsyncLifetime
     [InlineData(ApiKeyScope.Admin, "a")]
     public async Task CreateAsync_AnyScope_ReturnsSecretWithScopeLetterAndKeyId(ApiKeyScope scope, string letter)
     {
-        var created = await _keys.CreateAsync("ci", scope, _time.GetUtcNow(), CancellationToken.None);
+        var created = await _keys.CreateAsync("ci", scope, Time.GetUtcNow(), CancellationToken.None);
 
         Assert.Matches($"^vgl_{letter}_[0-9A-Za-z]{{32}}$", created.Secret);
         Assert.Matches("^key_[0-9a-z]{8}$", created.Key.Id);
-        Assert.Equal(new ApiKey(created.Key.Id, "ci", scope, _time.GetUtcNow(), null), created.Key);
+        Assert.Equal(new ApiKey(created.Key.Id, "ci", scope, Time.GetUtcNow(), null), created.Key);
     }
 
     [Fact]
     public async Task CreateAsync_TwoKeys_HaveDifferentSecretsAndIds()
     {
-        var a = await _keys.CreateAsync("a", ApiKeyScope.Read, _time.GetUtcNow(), CancellationToken.None);
-        var b = await _keys.CreateAsync("b", ApiKeyScope.Read, _time.GetUtcNow(), CancellationToken.None);
+        var a = await _keys.CreateAsync("a", ApiKeyScope.Read, Time.GetUtcNow(), CancellationToken.None);
+        var b = await _keys.CreateAsync("b", ApiKeyScope.Read, Time.GetUtcNow(), CancellationToken.None);
 
         Assert.NotEqual(a.Secret, b.Secret);
         Assert.NotEqual(a.Key.Id, b.Key.Id);
@@ -55,40 +45,40 @@ public sealed class SqliteApiKeyStoreTests : IAsyncLifetime
     public async Task CreateAsync_InvalidName_Throws(string name)
     {
         await Assert.ThrowsAsync<ArgumentException>(
-            () => _keys.CreateAsync(name, ApiKeyScope.Read, _time.GetUtcNow(), CancellationToken.None));
+            () => _keys.CreateAsync(name, ApiKeyScope.Read, Time.GetUtcNow(), CancellationToken.None));
     }
 
     [Fact]
     public async Task ListAsync_SeveralKeys_OldestFirstWithRevokedOnesIncluded()
     {
-        var first = await _keys.CreateAsync("first", ApiKeyScope.Admin, _time.GetUtcNow(), CancellationToken.None);
-        _time.Advance(TimeSpan.FromMinutes(1));
-        var second = await _keys.CreateAsync("second", ApiKeyScope.Ingest, _time.GetUtcNow(), CancellationToken.None);
-        _time.Advance(TimeSpan.FromMinutes(1));
-        await _keys.RevokeAsync(first.Key.Id, _time.GetUtcNow(), CancellationToken.None);
+        var first = await _keys.CreateAsync("first", ApiKeyScope.Admin, Time.GetUtcNow(), CancellationToken.None);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var second = await _keys.CreateAsync("second", ApiKeyScope.Ingest, Time.GetUtcNow(), CancellationToken.None);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await _keys.RevokeAsync(first.Key.Id, Time.GetUtcNow(), CancellationToken.None);
 
         var keys = await _keys.ListAsync(CancellationToken.None);
 
         Assert.Equal([first.Key.Id, second.Key.Id], keys.Select(k => k.Id));
-        Assert.Equal(_time.GetUtcNow(), keys[0].RevokedAt);
+        Assert.Equal(Time.GetUtcNow(), keys[0].RevokedAt);
         Assert.Null(keys[1].RevokedAt);
     }
 
     [Fact]
     public async Task RevokeAsync_UnknownId_ReturnsFalse()
     {
-        Assert.False(await _keys.RevokeAsync("key_nothere", _time.GetUtcNow(), CancellationToken.None));
+        Assert.False(await _keys.RevokeAsync("key_nothere", Time.GetUtcNow(), CancellationToken.None));
     }
 
     [Fact]
     public async Task RevokeAsync_Twice_KeepsFirstRevocationTime()
     {
-        var created = await _keys.CreateAsync("ci", ApiKeyScope.Read, _time.GetUtcNow(), CancellationToken.None);
-        var revokedAt = _time.GetUtcNow();
+        var created = await _keys.CreateAsync("ci", ApiKeyScope.Read, Time.GetUtcNow(), CancellationToken.None);
+        var revokedAt = Time.GetUtcNow();
         Assert.True(await _keys.RevokeAsync(created.Key.Id, revokedAt, CancellationToken.None));
-        _time.Advance(TimeSpan.FromHours(1));
+        Time.Advance(TimeSpan.FromHours(1));
 
-        Assert.True(await _keys.RevokeAsync(created.Key.Id, _time.GetUtcNow(), CancellationToken.None));
+        Assert.True(await _keys.RevokeAsync(created.Key.Id, Time.GetUtcNow(), CancellationToken.None));
 
         Assert.Equal(revokedAt, (await _keys.ListAsync(CancellationToken.None)).Single().RevokedAt);
     }
@@ -96,7 +86,7 @@ public sealed class SqliteApiKeyStoreTests : IAsyncLifetime
     [Fact]
     public async Task FindBySecretAsync_KnownSecret_ReturnsKey()
     {
-        var created = await _keys.CreateAsync("ci", ApiKeyScope.Ingest, _time.GetUtcNow(), CancellationToken.None);
+        var created = await _keys.CreateAsync("ci", ApiKeyScope.Ingest, Time.GetUtcNow(), CancellationToken.None);
 
         var found = await _keys.FindBySecretAsync(created.Secret, CancellationToken.None);
 
@@ -108,8 +98,8 @@ public sealed class SqliteApiKeyStoreTests : IAsyncLifetime
     [Fact]
     public async Task FindBySecretAsync_RevokedKey_ReturnsItWithRevokedAtSoItAllowsNothing()
     {
-        var created = await _keys.CreateAsync("ci", ApiKeyScope.Admin, _time.GetUtcNow(), CancellationToken.None);
-        await _keys.RevokeAsync(created.Key.Id, _time.GetUtcNow(), CancellationToken.None);
+        var created = await _keys.CreateAsync("ci", ApiKeyScope.Admin, Time.GetUtcNow(), CancellationToken.None);
+        await _keys.RevokeAsync(created.Key.Id, Time.GetUtcNow(), CancellationToken.None);
 
         var found = await _keys.FindBySecretAsync(created.Secret, CancellationToken.None);
 
@@ -125,7 +115,7 @@ public sealed class SqliteApiKeyStoreTests : IAsyncLifetime
     [InlineData("vgl_a_0123456789abcdefghijABCDEFGHIJ01234!")]
     public async Task FindBySecretAsync_NotASecret_ReturnsNull(string text)
     {
-        await _keys.CreateAsync("ci", ApiKeyScope.Admin, _time.GetUtcNow(), CancellationToken.None);
+        await _keys.CreateAsync("ci", ApiKeyScope.Admin, Time.GetUtcNow(), CancellationToken.None);
 
         Assert.Null(await _keys.FindBySecretAsync(text, CancellationToken.None));
     }
@@ -133,7 +123,7 @@ public sealed class SqliteApiKeyStoreTests : IAsyncLifetime
     [Fact]
     public async Task FindBySecretAsync_WellFormedButUnknownSecret_ReturnsNull()
     {
-        var created = await _keys.CreateAsync("ci", ApiKeyScope.Admin, _time.GetUtcNow(), CancellationToken.None);
+        var created = await _keys.CreateAsync("ci", ApiKeyScope.Admin, Time.GetUtcNow(), CancellationToken.None);
         var other = created.Secret[..^1] + (created.Secret[^1] == 'x' ? 'y' : 'x');
 
         Assert.Null(await _keys.FindBySecretAsync(other, CancellationToken.None));
@@ -145,18 +135,18 @@ public sealed class SqliteApiKeyStoreTests : IAsyncLifetime
         var secrets = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            secrets.Add((await _keys.CreateAsync($"key{i}", ApiKeyScope.Admin, _time.GetUtcNow(), CancellationToken.None)).Secret);
+            secrets.Add((await _keys.CreateAsync($"key{i}", ApiKeyScope.Admin, Time.GetUtcNow(), CancellationToken.None)).Secret);
         }
 
         // Read state.db and its WAL and shared-memory files while the store is still open, then after it closes.
         AssertNoSecretOnDisk(secrets);
-        await _state.DisposeAsync();
+        await State.DisposeAsync();
         AssertNoSecretOnDisk(secrets);
     }
 
     private void AssertNoSecretOnDisk(List<string> secrets)
     {
-        var files = Directory.GetFiles(_dir.Path);
+        var files = Directory.GetFiles(DataDirectory);
         Assert.Contains(files, f => f.EndsWith("state.db", StringComparison.Ordinal));
         foreach (var file in files)
         {

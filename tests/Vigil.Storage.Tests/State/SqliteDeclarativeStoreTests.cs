@@ -1,36 +1,26 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Declarative;
 using Vigil.Storage.State;
 
 namespace Vigil.Storage.Tests.State;
 
-public sealed class SqliteDeclarativeStoreTests : IAsyncLifetime
+public sealed class SqliteDeclarativeStoreTests() : StateStoreTest(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero))
 {
-    private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
-    private SqliteStateStore _state = null!;
     private SqliteDeclarativeStore _store = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _state = await SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
-        _store = new SqliteDeclarativeStore(_state);
+        await base.InitializeAsync();
+        _store = new SqliteDeclarativeStore(State);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _state.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private DeclarativeObject Obj(string kind, string name, string yaml = "a: 1\n") => new(kind, name, yaml, _time.GetUtcNow());
+    private DeclarativeObject Obj(string kind, string name, string yaml = "a: 1\n") => new(kind, name, yaml, Time.GetUtcNow());
 
     [Fact]
     public async Task ApplyAsync_UpsertsAndDeletes_ListAndGetSeeThem()
     {
         await _store.ApplyAsync([Obj("VerificationPlan", "b"), Obj("VerificationPlan", "a"), Obj("Check", "home")], [], CancellationToken.None);
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(1));
 
         await _store.ApplyAsync([Obj("VerificationPlan", "a", "a: 2\n")], [("VerificationPlan", "b"), ("VerificationPlan", "missing")], CancellationToken.None);
 
@@ -38,9 +28,9 @@ public sealed class SqliteDeclarativeStoreTests : IAsyncLifetime
             [("Check", "home"), ("VerificationPlan", "a")],
             (await _store.ListAsync(null, CancellationToken.None)).Select(o => (o.Kind, o.Name)));
         Assert.Equal(
-            [new DeclarativeObject("VerificationPlan", "a", "a: 2\n", _time.GetUtcNow())],
+            [new DeclarativeObject("VerificationPlan", "a", "a: 2\n", Time.GetUtcNow())],
             await _store.ListAsync("VerificationPlan", CancellationToken.None));
-        Assert.Equal(Obj("Check", "home") with { UpdatedAt = _time.GetUtcNow().AddMinutes(-1) }, await _store.GetAsync("Check", "home", CancellationToken.None));
+        Assert.Equal(Obj("Check", "home") with { UpdatedAt = Time.GetUtcNow().AddMinutes(-1) }, await _store.GetAsync("Check", "home", CancellationToken.None));
         Assert.Null(await _store.GetAsync("VerificationPlan", "b", CancellationToken.None));
     }
 
@@ -48,7 +38,7 @@ public sealed class SqliteDeclarativeStoreTests : IAsyncLifetime
     public async Task ApplyAsync_AStatementFails_NothingIsApplied()
     {
         await _store.ApplyAsync([Obj("VerificationPlan", "keep"), Obj("VerificationPlan", "old")], [], CancellationToken.None);
-        await using (var connection = new SqliteConnection($"Data Source={_state.DatabasePath}"))
+        await using (var connection = new SqliteConnection($"Data Source={State.DatabasePath}"))
         {
             await connection.OpenAsync();
             await using var trigger = connection.CreateCommand();

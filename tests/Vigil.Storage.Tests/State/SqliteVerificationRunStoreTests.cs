@@ -1,34 +1,24 @@
-using Microsoft.Extensions.Time.Testing;
 using Vigil.Core.Verification;
 using Vigil.Storage.State;
 
 namespace Vigil.Storage.Tests.State;
 
-public sealed class SqliteVerificationRunStoreTests : IAsyncLifetime
+public sealed class SqliteVerificationRunStoreTests() : StateStoreTest(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero))
 {
-    private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
-    private SqliteStateStore _state = null!;
     private SqliteVerificationRunStore _runs = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _state = await SqliteStateStore.OpenAsync(_dir.Path, _time, CancellationToken.None);
-        _runs = new SqliteVerificationRunStore(_state);
+        await base.InitializeAsync();
+        _runs = new SqliteVerificationRunStore(State);
         await AddReleaseAsync("rel_1");
         await AddReleaseAsync("rel_2");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _state.DisposeAsync();
-        _dir.Dispose();
     }
 
     private async Task AddReleaseAsync(string id)
     {
         // The release store is another component; a plain row is all the foreign key needs.
-        await using var connection = await _state.OpenConnectionAsync(CancellationToken.None);
+        await using var connection = await State.OpenConnectionAsync(CancellationToken.None);
         await using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT INTO releases (id, service, version, environment, started_at, state, source, created_at)
@@ -39,7 +29,7 @@ public sealed class SqliteVerificationRunStoreTests : IAsyncLifetime
     }
 
     private Task<VerificationRun> StartAsync(string release = "rel_1") =>
-        _runs.StartAsync(release, "default", "kind: VerificationPlan", ComparisonMode.Canary, "1.4.1", _time.GetUtcNow(), CancellationToken.None);
+        _runs.StartAsync(release, "default", "kind: VerificationPlan", ComparisonMode.Canary, "1.4.1", Time.GetUtcNow(), CancellationToken.None);
 
     private static RunInterval Interval(string runId, int look, Verdict verdict = Verdict.Pass, bool decisive = false)
     {
@@ -117,16 +107,16 @@ public sealed class SqliteVerificationRunStoreTests : IAsyncLifetime
     {
         var completed = await StartAsync();
         var aborted = await StartAsync("rel_2");
-        _time.Advance(TimeSpan.FromMinutes(3));
+        Time.Advance(TimeSpan.FromMinutes(3));
 
-        Assert.True(await _runs.CompleteAsync(completed.Id, Verdict.Fail, _time.GetUtcNow(), CancellationToken.None));
-        Assert.False(await _runs.CompleteAsync(completed.Id, Verdict.Pass, _time.GetUtcNow(), CancellationToken.None));
-        Assert.True(await _runs.AbortAsync(aborted.Id, "bad deploy", _time.GetUtcNow(), CancellationToken.None));
-        Assert.False(await _runs.CompleteAsync(aborted.Id, Verdict.Pass, _time.GetUtcNow(), CancellationToken.None));
-        Assert.False(await _runs.AbortAsync(completed.Id, "too late", _time.GetUtcNow(), CancellationToken.None));
+        Assert.True(await _runs.CompleteAsync(completed.Id, Verdict.Fail, Time.GetUtcNow(), CancellationToken.None));
+        Assert.False(await _runs.CompleteAsync(completed.Id, Verdict.Pass, Time.GetUtcNow(), CancellationToken.None));
+        Assert.True(await _runs.AbortAsync(aborted.Id, "bad deploy", Time.GetUtcNow(), CancellationToken.None));
+        Assert.False(await _runs.CompleteAsync(aborted.Id, Verdict.Pass, Time.GetUtcNow(), CancellationToken.None));
+        Assert.False(await _runs.AbortAsync(completed.Id, "too late", Time.GetUtcNow(), CancellationToken.None));
 
         var done = (await _runs.GetAsync(completed.Id, CancellationToken.None))!;
-        Assert.Equal((RunState.Completed, Verdict.Fail, _time.GetUtcNow()), (done.State, done.Verdict, done.EndedAt));
+        Assert.Equal((RunState.Completed, Verdict.Fail, Time.GetUtcNow()), (done.State, done.Verdict, done.EndedAt));
         var stopped = (await _runs.GetAsync(aborted.Id, CancellationToken.None))!;
         Assert.Equal((RunState.Aborted, (Verdict?)null, "bad deploy"), (stopped.State, stopped.Verdict, stopped.AbortReason));
         Assert.Empty(await _runs.RunningAsync(CancellationToken.None));
@@ -136,10 +126,10 @@ public sealed class SqliteVerificationRunStoreTests : IAsyncLifetime
     public async Task OverrideAsync_ReplacesTheEffectiveVerdict_KeepingTheRunsOwn()
     {
         var run = await StartAsync();
-        await _runs.CompleteAsync(run.Id, Verdict.Fail, _time.GetUtcNow(), CancellationToken.None);
+        await _runs.CompleteAsync(run.Id, Verdict.Fail, Time.GetUtcNow(), CancellationToken.None);
 
-        Assert.True(await _runs.OverrideAsync(run.Id, Verdict.Pass, "known flaky dependency", _time.GetUtcNow(), CancellationToken.None));
-        Assert.False(await _runs.OverrideAsync("run_nope", Verdict.Pass, "x", _time.GetUtcNow(), CancellationToken.None));
+        Assert.True(await _runs.OverrideAsync(run.Id, Verdict.Pass, "known flaky dependency", Time.GetUtcNow(), CancellationToken.None));
+        Assert.False(await _runs.OverrideAsync("run_nope", Verdict.Pass, "x", Time.GetUtcNow(), CancellationToken.None));
 
         var stored = (await _runs.GetAsync(run.Id, CancellationToken.None))!;
         Assert.Equal((Verdict.Fail, Verdict.Pass, "known flaky dependency", Verdict.Pass),
@@ -150,7 +140,7 @@ public sealed class SqliteVerificationRunStoreTests : IAsyncLifetime
     public async Task LatestForReleaseAsync_AndRunningAsync_FindTheNewestAndTheUnfinished()
     {
         var first = await StartAsync();
-        await _runs.AbortAsync(first.Id, "restart", _time.GetUtcNow(), CancellationToken.None);
+        await _runs.AbortAsync(first.Id, "restart", Time.GetUtcNow(), CancellationToken.None);
         var second = await StartAsync(); // same instant: the later insert is the latest
         var other = await StartAsync("rel_2");
 
