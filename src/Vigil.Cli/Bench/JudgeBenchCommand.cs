@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Vigil.Cli.Apply;
 using Vigil.Cli.Output;
 using Vigil.Core.Verification;
 using Vigil.Core.Verification.Judging;
@@ -36,11 +37,18 @@ internal static class JudgeBenchCommand
             DefaultValueFactory = _ => 150,
         };
         var seed = new Option<long>("--seed") { Description = "Seed of the generated data. Default 1.", DefaultValueFactory = _ => 1 };
+        var planFile = new Option<string?>("--plan")
+        {
+            Description = "A file with one kind: VerificationPlan document to measure instead of the built-in default plan " +
+                "(its metrics' kinds, directions, allowed effects, quantiles, weights and its budget count; the simulator " +
+                "supplies the data, so queries are not run).",
+            HelpName = "FILE",
+        };
         var command = new Command(
             "judge",
             "Measure Vigil's release judge against a Kayenta-style judge on simulated canaries with known truth, and check issue 4's first bar.")
         {
-            runs, seed,
+            runs, seed, planFile,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -59,6 +67,23 @@ internal static class JudgeBenchCommand
             }
 
             var plan = DefaultVerificationPlan.Plan;
+            if (parseResult.GetValue(planFile) is { } path)
+            {
+                var plans = await LocalDocuments.ReadAsync(context, path, VerificationPlanYaml.Kind, VerificationPlanYaml.Parse, cancellationToken);
+                if (plans is null)
+                {
+                    return ExitCodes.Usage;
+                }
+
+                if (plans.Count > 1)
+                {
+                    await context.Error.WriteLineAsync($"error: '{Display.Safe(path)}' holds {plans.Count} verification plans; give a file with one.");
+                    return ExitCodes.Usage;
+                }
+
+                plan = plans[0];
+            }
+
             var suite = JudgeScenario.Suite();
             BenchJudge[] judges =
             [

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Vigil.Cli.Apply;
 using Vigil.Cli.Arguments;
 using Vigil.Cli.Output;
 using Vigil.Client.Contracts;
@@ -139,42 +140,9 @@ internal static class ChecksCommand
     // The checks of a local file, validated as apply would; null (after printing why) when the file is unusable.
     private static async Task<IReadOnlyList<CheckDefinition>?> ReadChecksAsync(CliContext context, string path, string? name, CancellationToken cancellationToken)
     {
-        string text;
-        try
+        var checks = await LocalDocuments.ReadAsync(context, path, CheckYaml.Kind, CheckYaml.Parse, cancellationToken);
+        if (checks is null)
         {
-            text = await File.ReadAllTextAsync(path, cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            await context.Error.WriteLineAsync($"error: cannot read '{Display.Safe(path)}': {Display.Safe(e.Message)}");
-            return null;
-        }
-
-        var errors = new List<DocumentError>();
-        var documents = DeclarativeReader.Read([new DeclarativeFile(path, text)], DeclarativeKinds.Default, DeclarativeValidationContext.Offline, errors);
-        var checks = new List<CheckDefinition>();
-        foreach (var document in documents.Where(d => d.Kind == CheckYaml.Kind))
-        {
-            if (CheckYaml.Parse(document.Source.File, document.Source.Text, errors, document.Source.LineOffset) is { } check)
-            {
-                checks.Add(check);
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            foreach (var error in errors)
-            {
-                await context.Error.WriteLineAsync(Display.Safe(error.ToString()));
-            }
-
-            await context.Error.WriteLineAsync($"error: {errors.Count} {(errors.Count == 1 ? "error" : "errors")} in '{Display.Safe(path)}'; nothing was run.");
-            return null;
-        }
-
-        if (checks.Count == 0)
-        {
-            await context.Error.WriteLineAsync($"error: '{Display.Safe(path)}' holds no kind: {CheckYaml.Kind} documents.");
             return null;
         }
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Vigil.Cli.Tests.Bench;
 
-/// <summary><c>vigil bench judge</c>: a small run prints both judges' figures and the bar; bad options are usage errors.</summary>
+/// <summary><c>vigil bench judge</c>: a small run prints both judges' figures and the bar; a plan file replaces the default plan; bad options and plans are usage errors.</summary>
 public sealed class JudgeBenchCommandTests
 {
     [Fact]
@@ -35,6 +35,75 @@ public sealed class JudgeBenchCommandTests
         Assert.Equal(["vigil", "kayenta-style", "kayenta-once"], root.GetProperty("judges").EnumerateArray().Select(j => j.GetProperty("name").GetString()));
         Assert.Equal(3, root.GetProperty("bar").GetArrayLength());
         Assert.False(root.GetProperty("barMet").GetBoolean());
+    }
+
+    [Fact]
+    public async Task PlanFile_IsMeasuredInsteadOfTheDefaultPlan()
+    {
+        using var folder = new TempDirectory();
+        var path = Path.Combine(folder.Path, "plan.yaml");
+        await File.WriteAllTextAsync(path, """
+            apiVersion: vigil/v1
+            kind: VerificationPlan
+            metadata:
+              name: strict-latency
+            spec:
+              interval: 1m
+              duration: 5m
+              metrics:
+              - name: error-ratio
+                kind: count-ratio
+                direction: increase
+                query: 'sum(errors)'
+                totalQuery: 'sum(requests)'
+                critical: true
+              - name: p95-latency
+                kind: latency-histogram
+                direction: increase
+                query: 'sum by (le) (latency_bucket)'
+                quantile: 0.95
+                critical: true
+                allowedEffect: 0
+            """);
+
+        var run = await CliRun.RunAsync(["bench", "judge", "--runs", "1", "--plan", path, "--output", "json"]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        using var document = JsonDocument.Parse(run.Out);
+        var root = document.RootElement;
+        Assert.Equal("strict-latency", root.GetProperty("plan").GetString());
+        Assert.Equal(5, root.GetProperty("looks").GetInt32());
+        Assert.Equal(95, root.GetProperty("scenarios").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task BadPlanFile_IsAUsageError_NamingFileLineAndReason()
+    {
+        using var folder = new TempDirectory();
+        var path = Path.Combine(folder.Path, "plan.yaml");
+        await File.WriteAllTextAsync(path, """
+            apiVersion: vigil/v1
+            kind: VerificationPlan
+            metadata:
+              name: broken
+            spec:
+              metrics:
+              - name: p95-latency
+                kind: latency-histogram
+                query: 'sum by (le) (latency_bucket)'
+                quantile: 1.5
+            """);
+
+        var run = await CliRun.RunAsync(["bench", "judge", "--runs", "1", "--plan", path]);
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains($"{path}:10:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("quantile", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("JUDGE", run.Out, StringComparison.Ordinal);
+
+        var missing = await CliRun.RunAsync(["bench", "judge", "--plan", Path.Combine(folder.Path, "none.yaml")]);
+        Assert.True(missing.ExitCode == 3, missing.ToString());
+        Assert.Contains("cannot read", missing.Error, StringComparison.Ordinal);
     }
 
     [Theory]
