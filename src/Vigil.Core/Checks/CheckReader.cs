@@ -41,7 +41,7 @@ internal sealed partial class CheckReader(YamlFields fields)
     private static readonly string[] TlsKeys = ["host", "port", "serverName", "minDaysUntilExpiry", "warnDaysUntilExpiry", "requireValidChain", "requireHostnameMatch", "caFile"];
     private static readonly string[] GrpcKeys = ["address", "service", "tls", "insecureSkipVerify"];
     private static readonly string[] FlowKeys = ["variables", "setup", "steps", "teardown"];
-    private static readonly string[] ExtractKeys = ["name", "jsonPath", "header", "regex", "group"];
+    private static readonly string[] ExtractKeys = ["name", "jsonPath", "header", "regex", "group", "secret"];
     private static readonly string[] AssertionKeys = ["status", "header", "body", "jsonPath", "responseTime", "tlsDaysUntilExpiry", "soft"];
     private static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -1335,6 +1335,17 @@ internal sealed partial class CheckReader(YamlFields fields)
             {
                 ok = false;
                 continue;
+            }
+
+            if (map.TryGetValue("secret", out var secretNode))
+            {
+                if (fields.Bool(secretNode.Value, itemPath + ".secret") is not { } secret)
+                {
+                    ok = false;
+                    continue;
+                }
+
+                extraction = extraction with { Secret = secret };
             }
 
             known.Add(name);

@@ -203,6 +203,13 @@ public enum ExtractionSource
 /// <param name="Group">The regex group (1 by default).</param>
 public sealed record FlowExtraction(string Variable, ExtractionSource Source, string Expression, int Group)
 {
+    /// <summary>
+    /// Whether the extracted value is masked (<c>***</c>) in everything the run reports: true or false when the document
+    /// says so, otherwise decided per value by <see cref="FlowSecrets.IsSecret"/> (a secret-sounding variable name such as
+    /// <c>token</c>, or a secret-shaped value such as a JWT).
+    /// </summary>
+    public bool? Secret { get; init; }
+
     /// <summary>The compiled JSON path of a JSON path extraction.</summary>
     public JsonPath? Path { get; init; }
 

@@ -225,6 +225,21 @@ public sealed class CheckYamlTests
     }
 
     [Fact]
+    public void Parse_FlowExtractionSecretNotABoolean_IsRejected()
+    {
+        var error = SingleError("""
+              type: flow
+              flow:
+                steps:
+                  - name: one
+                    url: 'http://a.example/login'
+                    extract: [{name: token, jsonPath: $.token, secret: maybe}]
+            """);
+
+        Assert.Equal("checks.yaml:12:60: spec.flow.steps[0].extract[0].secret: expected true or false, not 'maybe'", error);
+    }
+
+    [Fact]
     public void Parse_Flow_ReadsStepsExtractionsAndTeardown()
     {
         var (check, errors) = Parse(Doc("""
@@ -241,7 +256,8 @@ public sealed class CheckYamlTests
                     extract:
                       - {name: token, jsonPath: $.token}
                       - {name: etag, header: ETag}
-                      - {name: id, regex: 'id=(\d+)', group: 1}
+                      - {name: id, regex: 'id=(\d+)', group: 1, secret: false}
+                      - {name: code, header: X-Code, secret: true}
                   - name: fetch
                     url: '{{base}}/items/{{id}}'
                 teardown:
@@ -252,7 +268,8 @@ public sealed class CheckYamlTests
         var flow = Assert.IsType<FlowCheckSpec>(check!.Spec);
         Assert.Equal("reset", Assert.Single(flow.Setup).Name);
         Assert.Equal(["login", "fetch"], flow.Steps.Select(s => s.Name));
-        Assert.Equal([ExtractionSource.JsonPath, ExtractionSource.Header, ExtractionSource.Regex], flow.Steps[0].Extract.Select(e => e.Source));
+        Assert.Equal([ExtractionSource.JsonPath, ExtractionSource.Header, ExtractionSource.Regex, ExtractionSource.Header], flow.Steps[0].Extract.Select(e => e.Source));
+        Assert.Equal([null, null, false, true], flow.Steps[0].Extract.Select(e => e.Secret));
         Assert.Equal("{{token}}", flow.Teardown[0].Request.Auth!.BearerToken);
     }
 

@@ -100,6 +100,10 @@ internal sealed class FlowRunner(HttpRunner http) : ICheckRunner
                     }
 
                     variables[extraction.Variable] = value!;
+                    if (FlowSecrets.IsSecret(extraction, value!))
+                    {
+                        attempt.Secrets.Add(value!);
+                    }
                 }
             }
 

@@ -159,4 +159,69 @@ public sealed class FlowRunnerTests(CheckTargetServer server) : IClassFixture<Ch
         Assert.Equal("step 'echo' failed: status was 401, expected 200", result.Reason);
         Assert.DoesNotContain("pw-secret", Show(result) + result.ResponseExcerpt, StringComparison.Ordinal);
     }
+    private string LoginThenEcho(string extraction) => $$$"""
+        steps:
+          - name: login
+            method: POST
+            url: {{{server.Http}}}/login
+            headers: {Content-Type: application/json}
+            body: '{"user": "alice", "password": "${env:FLOW_PASSWORD}"}'
+            extract:
+              - {{{extraction}}}
+          - name: echo
+            url: '{{{server.Http}}}/echo'
+            headers: {X-Seen: 'seen {{session}}'}
+            assertions:
+              - body: {contains: 'never-there'}
+        """;
+
+    [Theory]
+    [InlineData("{name: session, jsonPath: $.token}", "tok-alice")]            // not secret by name or shape: kept
+    [InlineData("{name: session_token, jsonPath: $.token}", null)]             // secret by name
+    [InlineData("{name: session, jsonPath: $.token, secret: true}", null)]     // secret because the document says so
+    public async Task Run_ExtractedValue_IsMaskedWhenSecret(string extraction, string? visible)
+    {
+        var flow = LoginThenEcho(extraction).Replace("{{session}}", extraction.Contains("session_token", StringComparison.Ordinal) ? "{{session_token}}" : "{{session}}", StringComparison.Ordinal);
+
+        var result = await RunAsync("flow", flow, secrets: Password);
+
+        Assert.True(result.Outcome == CheckOutcome.Fail, Show(result));
+        var everything = Show(result) + result.ResponseExcerpt;
+        if (visible is null)
+        {
+            Assert.DoesNotContain("tok-alice", everything, StringComparison.Ordinal);
+            Assert.Contains("X-Seen: seen ***", result.ResponseExcerpt, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("X-Seen: seen " + visible, result.ResponseExcerpt, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Run_JwtShapedValue_IsMaskedWhateverItsName()
+    {
+        const string Jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSIsImlhdCI6MTcwMDAwMDAwMH0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbi1oZXJl";
+        var flow = $$$"""
+            variables:
+              value: {{{Jwt}}}
+            steps:
+              - name: first
+                url: '{{{server.Http}}}/echo'
+                headers: {X-Value: '{{value}}'}
+                extract:
+                  - {name: seen, regex: 'X-Value: (\S+)'}
+              - name: second
+                url: '{{{server.Http}}}/echo'
+                headers: {X-Again: '{{seen}}'}
+                assertions:
+                  - body: {contains: 'never-there'}
+            """;
+
+        var result = await RunAsync("flow", flow);
+
+        Assert.True(result.Outcome == CheckOutcome.Fail, Show(result));
+        Assert.Contains("X-Again: ***", result.ResponseExcerpt, StringComparison.Ordinal);
+        Assert.DoesNotContain(Jwt, Show(result) + result.ResponseExcerpt, StringComparison.Ordinal);
+    }
 }
