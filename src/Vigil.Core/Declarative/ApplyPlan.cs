@@ -68,4 +68,36 @@ public sealed record ApplyPlan(
 
         return new ApplyPlan(created, configured, unchanged, pruned, upserts, deletes);
     }
+
+    /// <summary>How many objects of <paramref name="kind"/> are stored before this apply and after it.</summary>
+    public (int Before, int After) Count(string kind, IReadOnlyList<DeclarativeObject> stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var before = stored.Where(o => o.Kind == kind).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var added = Upserts.Count(o => o.Kind == kind && !before.Contains(o.Name));
+        var removed = Deletes.Count(d => d.Kind == kind && before.Contains(d.Name));
+        return (before.Count, before.Count + added - removed);
+    }
+
+    /// <summary>
+    /// Every limit this apply would break (objects of a kind beyond its <see cref="DeclarativeKindLimit.Max"/> where the
+    /// apply adds to that kind), as readable reasons; empty when the apply is within all of them.
+    /// </summary>
+    public IReadOnlyList<string> Exceeded(IEnumerable<DeclarativeKindLimit> limits, IReadOnlyList<DeclarativeObject> stored)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var reasons = new List<string>();
+        foreach (var limit in limits)
+        {
+            var (before, after) = Count(limit.Kind, stored);
+            if (after > limit.Max && after > before)
+            {
+                reasons.Add(string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"{limit.Kind}: this apply would store {after:N0} objects of this kind ({before:N0} now), and {limit.Setting} is {limit.Max:N0}; delete some (vigil apply --prune, or DELETE /api/v1/objects/{limit.Kind}/NAME) or raise {limit.Setting}"));
+            }
+        }
+
+        return reasons;
+    }
 }

@@ -18,8 +18,8 @@ public sealed class ChecksOptions
     public int MaxConcurrentRuns { get; set; } = Core.Checks.Scheduling.CheckSchedulerOptions.DefaultMaxConcurrentRuns;
 
     /// <summary>
-    /// The most checks loaded (by name order); the rest are not run and a warning names the first one left out.
-    /// Default 10,000: about 1,000 checks a second at a 10-second interval, over what one server probes.
+    /// The most checks: an apply that would store more is rejected (400, naming this setting); if more are stored (the
+    /// bound was lowered), the first by name are loaded and an error in the log names the first one left out. Default 10,000: about 1,000 checks a second at a 10-second interval, over what one server probes.
     /// </summary>
     public int MaxChecks { get; set; } = 10_000;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Vigil.Core.Checks;
+using Vigil.Core.Declarative;
 using Vigil.Storage.State;
 
 namespace Vigil.Server.Checks;
@@ -17,6 +18,7 @@ public static class ChecksServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
+        services.AddSingleton(new DeclarativeKindLimit(CheckYaml.Kind, options.MaxChecks, "checks.maxChecks"));
         services.AddSingleton(sp => new SqliteCheckResultStore(sp.GetRequiredService<SqliteStateStore>(), options.ResultsPerLocation));
         services.AddSingleton<ICheckResultStore>(sp => sp.GetRequiredService<SqliteCheckResultStore>());
         services.TryAddSingleton<ICheckExecutor>(sp => new CheckExecutor(sp.GetRequiredService<TimeProvider>()));

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using Vigil.Client.Contracts;
 using Vigil.Core.Declarative;
 using Vigil.Core.PromQl;
@@ -61,6 +62,7 @@ public static partial class DeclarativeEndpoints
         IDeclarativeStore store,
         DeclarativeKinds kinds,
         IMetricsSource source,
+        [FromServices] IEnumerable<DeclarativeKindLimit> limits,
         TimeProvider time,
         ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
@@ -125,6 +127,15 @@ public static partial class DeclarativeEndpoints
         {
             var stored = await store.ListAsync(null, cancellationToken);
             var plan = ApplyPlan.Compute(documents, stored, request.Prune, time.GetUtcNow());
+            if (plan.Exceeded(limits, stored) is { Count: > 0 } exceeded)
+            {
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status400BadRequest,
+                    title: "Too many objects",
+                    detail: $"{string.Join("; ", exceeded)}; nothing was applied",
+                    extensions: new Dictionary<string, object?> { ["errors"] = exceeded });
+            }
+
             if (!request.DryRun && (plan.Upserts.Count > 0 || plan.Deletes.Count > 0))
             {
                 await store.ApplyAsync(plan.Upserts, plan.Deletes, cancellationToken);

@@ -57,4 +57,35 @@ public sealed class ApplyPlanTests
 
         Assert.Empty(plan.Deletes);
     }
+    [Fact]
+    public void Exceeded_AddingBeyondAKindsLimit_NamesTheKindCountsAndSetting()
+    {
+        DeclarativeObject[] stored = [Stored("Check", "a", "x: 1\n"), Stored("Check", "b", "x: 1\n"), Stored("VerificationPlan", "p", "x: 1\n")];
+        DeclarativeKindLimit[] limits = [new("Check", 2, "checks.maxChecks")];
+
+        var adding = ApplyPlan.Compute([Doc("Check", "c", "x: 1\n"), Doc("Check", "a", "x: 2\n")], stored, prune: false, Now);
+        Assert.Equal((2, 3), adding.Count("Check", stored));
+        var reason = Assert.Single(adding.Exceeded(limits, stored));
+        Assert.StartsWith("Check: this apply would store 3 objects of this kind (2 now), and checks.maxChecks is 2;", reason, StringComparison.Ordinal);
+
+        // Replacing one check by another with prune keeps the count: within the limit.
+        var replacing = ApplyPlan.Compute([Doc("Check", "a", "x: 1\n"), Doc("Check", "c", "x: 1\n")], stored, prune: true, Now);
+        Assert.Equal((2, 2), replacing.Count("Check", stored));
+        Assert.Empty(replacing.Exceeded(limits, stored));
+    }
+
+    [Fact]
+    public void Exceeded_AlreadyOverALoweredLimit_StillAcceptsEditsAndDeletes()
+    {
+        DeclarativeObject[] stored = [Stored("Check", "a", "x: 1\n"), Stored("Check", "b", "x: 1\n"), Stored("Check", "c", "x: 1\n")];
+        DeclarativeKindLimit[] limits = [new("Check", 1, "checks.maxChecks")];
+
+        var editing = ApplyPlan.Compute([Doc("Check", "a", "x: 2\n")], stored, prune: false, Now);
+        var pruning = ApplyPlan.Compute([Doc("Check", "a", "x: 1\n"), Doc("Check", "b", "x: 1\n")], stored, prune: true, Now);
+
+        Assert.Empty(editing.Exceeded(limits, stored));
+        Assert.Equal((3, 2), pruning.Count("Check", stored));
+        Assert.Empty(pruning.Exceeded(limits, stored));
+        Assert.NotEmpty(ApplyPlan.Compute([Doc("Check", "d", "x: 1\n")], stored, prune: false, Now).Exceeded(limits, stored));
+    }
 }

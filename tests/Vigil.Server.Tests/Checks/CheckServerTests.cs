@@ -111,19 +111,40 @@ public sealed class CheckServerTests
         """;
 
     [Fact]
-    public async Task MaxChecks_MoreStored_LoadsFirstByNameAndSaysWhichAreLeftOut()
+    public async Task MaxChecks_ApplyBeyondIsRejected_AndALoweredBoundLoadsFirstByName()
     {
         await using var target = await FlippingTarget.StartAsync();
-        await using var vigil = await VigilServerProcess.StartAsync(environment: FastEnvironment(("VIGIL__CHECKS__MAXCHECKS", "1")));
-        using var client = new VigilClient(vigil.HttpAddress);
+        var data = Path.Combine(Path.GetTempPath(), "vigil-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var vigil = await VigilServerProcess.StartAsync(data, environment: FastEnvironment(("VIGIL__CHECKS__MAXCHECKS", "2"))))
+            {
+                using var client = new VigilClient(vigil.HttpAddress);
+                await ApplyAsync(client, HttpCheck("b-second", target.HealthUrl), HttpCheck("a-first", target.HealthUrl));
 
-        await ApplyAsync(client, HttpCheck("b-second", target.HealthUrl), HttpCheck("a-first", target.HealthUrl));
+                // A third check is one over checks.maxChecks: the apply is refused whole, saying why, and stores nothing.
+                var refused = await Assert.ThrowsAsync<VigilApiException>(() => ApplyAsync(client, HttpCheck("c-third", target.HealthUrl)));
+                Assert.Equal(400, refused.StatusCode);
+                Assert.Contains("this apply would store 3 objects of this kind (2 now), and checks.maxChecks is 2", refused.Problem.Detail, StringComparison.Ordinal);
+                var stored = await client.ListObjectsAsync("Check", CancellationToken.None);
+                Assert.Equal(["a-first", "b-second"], stored.Objects.Select(o => o.Name).Order(StringComparer.Ordinal));
+            }
 
-        var loaded = await WaitForAsync(() => client.ListChecksAsync(), r => r.Checks.Count > 0, "a check to load");
-        Assert.Equal("a-first", Assert.Single(loaded.Checks).Name);
-        await WaitForAsync(
-            () => Task.FromResult(vigil.Output), o => o.Contains("checks.maxChecks is 1: the checks from 'b-second' on (by name) do not run", StringComparison.Ordinal),
-            "the log to name the check left out");
+            // Lowered below what is stored: the first by name is loaded and the log names the one left out.
+            await using (var vigil = await VigilServerProcess.StartAsync(data, environment: FastEnvironment(("VIGIL__CHECKS__MAXCHECKS", "1"))))
+            {
+                using var client = new VigilClient(vigil.HttpAddress);
+                var loaded = await WaitForAsync(() => client.ListChecksAsync(), r => r.Checks.Count > 0, "a check to load");
+                Assert.Equal("a-first", Assert.Single(loaded.Checks).Name);
+                await WaitForAsync(
+                    () => Task.FromResult(vigil.Output), o => o.Contains("checks.maxChecks is 1: the checks from 'b-second' on (by name) do not run", StringComparison.Ordinal),
+                    "the log to name the check left out");
+            }
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
     }
 
     [Fact]
