@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Vigil.Core.Drift.Compare;
 
@@ -8,7 +9,7 @@ namespace Vigil.Core.Drift.Compare;
 /// sentence, never the risk). <c>docs/drift.md</c> lists the rules. Secrets are judged by <see cref="DriftComparer"/>
 /// itself because their values are never available.
 /// </summary>
-internal static class DriftRules
+internal static partial class DriftRules
 {
     /// <summary>The longest value quoted inside a sentence; longer values are shown only in Left and Right.</summary>
     private const int MaxQuotedValue = 60;
@@ -111,7 +112,14 @@ internal static class DriftRules
         }
 
         var legacyJava = item.Key.Contains("java", StringComparison.OrdinalIgnoreCase);
-        return LooseVersion.DistanceOfLists(s.LeftValue, s.RightValue, legacyJava) switch
+        var distance = LooseVersion.DistanceOfLists(s.LeftValue, s.RightValue, legacyJava);
+        if (distance == VersionDistance.Minor && IsDatabaseServer(item.Key) && IsPostgreSqlNumbering(s.LeftValue) && IsPostgreSqlNumbering(s.RightValue))
+        {
+            // PostgreSQL from 10 on numbers releases major.minor, and its minor releases are bug-fix releases.
+            distance = VersionDistance.Patch;
+        }
+
+        return distance switch
         {
             VersionDistance.Major => (DriftRisk.High,
                 Sentence($"{name} is {s.Values()}: another major version changes defaults ({(IsDatabaseServer(item.Key) ? "SQL behaviour, the planner, removed features" : "TLS, garbage collection, removed APIs")}) that {s.L} never tested.")),
@@ -367,6 +375,14 @@ internal static class DriftRules
 
     /// <summary>True for a database server's version (<c>$ORDERS_DB:server_version</c>).</summary>
     private static bool IsDatabaseServer(string key) => key.EndsWith(":server_version", StringComparison.Ordinal);
+
+    /// <summary>A two-number server version from 10 on (<c>16.4</c>, <c>16.4 (Debian 16.4-1)</c>): PostgreSQL's numbering.</summary>
+    private static bool IsPostgreSqlNumbering(string? value) =>
+        value is not null && TwoNumberVersion().Match(value) is { Success: true } match
+        && long.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var major) && major >= 10;
+
+    [GeneratedRegex(@"^\D*(\d+)\.\d+(?![.\d])", RegexOptions.CultureInvariant, 100)]
+    private static partial Regex TwoNumberVersion();
 
     /// <summary><c>The Java runtime</c>, or <c>The runtime KEY</c> for a runtime without a known name.</summary>
     private static string RuntimePhrase(string key)

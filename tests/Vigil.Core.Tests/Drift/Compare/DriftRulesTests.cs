@@ -114,8 +114,15 @@ public sealed class DriftRulesTests
     {
         var item = One("schema", "runtime", "$ORDERS_DB:server_version", "16.4 (Debian 16.4-1)", "16.2 (Debian 16.2-1)");
 
-        Assert.Equal(DriftRisk.Medium, item.Risk); // read as major.minor; PostgreSQL's second number is a patch, a known overestimate
+        // PostgreSQL's second number is a bug-fix release: a patch apart, low.
+        Assert.Equal(DriftRisk.Low, item.Risk);
         Assert.StartsWith("The database server of $ORDERS_DB is", item.Why, StringComparison.Ordinal);
+        Assert.Contains(": a patch apart", item.Why, StringComparison.Ordinal);
+
+        // Three-number servers (SQLite, MySQL) keep semantic versions, and pre-10 PostgreSQL's 9.6 vs 9.5 is a major step.
+        Assert.Equal(DriftRisk.Medium, One("schema", "runtime", "$CACHE_DB:server_version", "3.46.1", "3.40.1").Risk);
+        Assert.Equal(DriftRisk.Medium, One("schema", "runtime", "$OLD_DB:server_version", "9.6", "9.5").Risk);
+        Assert.Equal(DriftRisk.High, One("schema", "runtime", "$ORDERS_DB:server_version", "16.4", "15.8").Risk);
     }
 
     [Fact]
