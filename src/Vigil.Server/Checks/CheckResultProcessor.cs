@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Threading.Channels;
 using Vigil.Core.Checks;
 using Vigil.Core.Telemetry;
@@ -55,6 +57,18 @@ internal sealed partial class CheckResultProcessor
 
     /// <summary>Results dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Writes the queue's own metrics at <c>/metrics</c>: results dropped since start, and results waiting now.</summary>
+    public void WriteMetrics(StringBuilder sb)
+    {
+        ArgumentNullException.ThrowIfNull(sb);
+        sb.Append("# HELP vigil_check_results_dropped_total Check results dropped because the write queue was full (checks.queueSize); agents were answered 503.\n");
+        sb.Append("# TYPE vigil_check_results_dropped_total counter\n");
+        sb.Append(CultureInfo.InvariantCulture, $"vigil_check_results_dropped_total {Dropped}\n");
+        sb.Append("# HELP vigil_check_results_queued Check results waiting to be stored.\n");
+        sb.Append("# TYPE vigil_check_results_queued gauge\n");
+        sb.Append(CultureInfo.InvariantCulture, $"vigil_check_results_queued {_queue.Reader.Count}\n");
+    }
 
     /// <summary>
     /// Seeds the latest results and decisions from the store at start, so a restart neither forgets the state nor

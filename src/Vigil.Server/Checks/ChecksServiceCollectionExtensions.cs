@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Vigil.Core.Checks;
 using Vigil.Core.Declarative;
+using Vigil.Server.Diagnostics;
 using Vigil.Storage.State;
 
 namespace Vigil.Server.Checks;
@@ -24,7 +25,12 @@ public static class ChecksServiceCollectionExtensions
         services.TryAddSingleton<ICheckExecutor>(sp => new CheckExecutor(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CheckCatalog>();
         services.AddSingleton<CheckReleaseLink>();
-        services.AddSingleton<CheckResultProcessor>();
+        services.AddSingleton(sp =>
+        {
+            var processor = ActivatorUtilities.CreateInstance<CheckResultProcessor>(sp);
+            sp.GetService<VigilMetrics>()?.Register(processor.WriteMetrics);
+            return processor;
+        });
         services.AddHostedService<ChecksService>();
         return services;
     }

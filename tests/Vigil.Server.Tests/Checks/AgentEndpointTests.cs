@@ -77,9 +77,9 @@ public sealed class AgentEndpointTests(AgentServerFixture fixture) : IClassFixtu
     public async Task AgentResults_BadResult_400NamingTheFieldAndNothingAccepted(string check, string resultLocation, string outcome, string field)
     {
         using var http = _vigil.CreateClient();
-        var good = Result("multi", "eu-west", "fail", "first of the batch");
+        var good = AgentResult("multi", "eu-west", "fail", "first of the batch");
 
-        var response = await http.PostAsJsonAsync("/api/v1/agent/results", new AgentResultsRequest("eu-west", [Result(check, resultLocation, outcome), good]), VigilJson.Options);
+        var response = await http.PostAsJsonAsync("/api/v1/agent/results", new AgentResultsRequest("eu-west", [AgentResult(check, resultLocation, outcome), good]), VigilJson.Options);
 
         var detail = await AssertBadRequestAsync(response, field);
         Assert.Contains("nothing was accepted", detail, StringComparison.Ordinal);
@@ -92,7 +92,7 @@ public sealed class AgentEndpointTests(AgentServerFixture fixture) : IClassFixtu
     {
         using var http = _vigil.CreateClient();
         var now = TimeProvider.System.GetUtcNow();
-        var ok = Result("multi", "eu-west", "pass");
+        var ok = AgentResult("multi", "eu-west", "pass");
 
         await AssertBadRequestAsync(await Post(http, "eu-west", ok with { StartedAt = now.AddHours(1), ScheduledAt = now.AddHours(1) }), "results[0].startedAt");
         await AssertBadRequestAsync(await Post(http, "eu-west", ok with { StartedAt = now.AddDays(-2), ScheduledAt = now.AddDays(-2) }), "results[0].startedAt");
@@ -114,9 +114,9 @@ public sealed class AgentEndpointTests(AgentServerFixture fixture) : IClassFixtu
         using var client = new VigilClient(_vigil.HttpAddress);
         await WaitForAsync(() => client.GetCheckAsync("multi"), c => c.LatestByLocation.Any(r => r.Location == "local" && r.Outcome == "pass"), "a local pass");
 
-        var accepted = await client.PostAgentResultsAsync(new AgentResultsRequest("eu-west", [Result("multi", "eu-west", "fail", "connection reset by peer")]));
+        var accepted = await client.PostAgentResultsAsync(new AgentResultsRequest("eu-west", [AgentResult("multi", "eu-west", "fail", "connection reset by peer")]));
         var oneFailing = await WaitForAsync(() => client.GetCheckAsync("multi"), c => c.LatestByLocation.Any(r => r.Location == "eu-west"), "the eu-west result");
-        await client.PostAgentResultsAsync(new AgentResultsRequest("us-east", [Result("multi", "us-east", "fail", "timeout after 2s")]));
+        await client.PostAgentResultsAsync(new AgentResultsRequest("us-east", [AgentResult("multi", "us-east", "fail", "timeout after 2s")]));
         var twoFailing = await WaitForAsync(() => client.GetCheckAsync("multi"), c => c.Status == "fail", "the quorum to fail");
 
         Assert.Equal(1, accepted.Accepted);
@@ -150,10 +150,4 @@ public sealed class AgentEndpointTests(AgentServerFixture fixture) : IClassFixtu
     private static Task<HttpResponseMessage> Post(HttpClient http, string location, params CheckResultDto[] results) =>
         http.PostAsJsonAsync("/api/v1/agent/results", new AgentResultsRequest(location, results), VigilJson.Options);
 
-    private static CheckResultDto Result(string check, string location, string outcome, string? reason = null)
-    {
-        var now = TimeProvider.System.GetUtcNow();
-        return new CheckResultDto(check, location, now.AddMilliseconds(-5), now, 0.042, outcome, reason ?? (outcome == "fail" ? "status 503" : null), null, 1, false,
-            [new CheckPhaseDto("connect", 0.001)], [new CheckAssertionDto("status == 200", outcome != "fail", false, "200", null)], []);
-    }
 }

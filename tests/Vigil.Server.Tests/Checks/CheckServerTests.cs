@@ -148,6 +148,29 @@ public sealed class CheckServerTests
     }
 
     [Fact]
+    public async Task FullResultQueue_Answers503_AndCountsTheDroppedResultsAtMetrics()
+    {
+        await using var target = await FlippingTarget.StartAsync();
+        await using var vigil = await VigilServerProcess.StartAsync(environment: FastEnvironment(("VIGIL__CHECKS__QUEUESIZE", "2")));
+        using var client = new VigilClient(vigil.HttpAddress);
+        await ApplyAsync(client, HttpCheck("remote-only", target.HealthUrl, locations: "[eu-west]"));
+        await WaitForAsync(() => client.ListChecksAsync(), r => r.Checks.Count == 1, "the check to load");
+
+        // Three results cannot fit a queue of two: none is taken, the agent is told to retry, and the drop is counted.
+        var refused = await Assert.ThrowsAsync<VigilApiException>(() => client.PostAgentResultsAsync(new AgentResultsRequest(
+            "eu-west", [AgentResult("remote-only", "eu-west", "pass"), AgentResult("remote-only", "eu-west", "pass"), AgentResult("remote-only", "eu-west", "fail")])));
+        Assert.Equal(503, refused.StatusCode);
+        using var http = vigil.CreateClient();
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("\nvigil_check_results_dropped_total 3\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE vigil_check_results_queued gauge\n", metrics, StringComparison.Ordinal);
+
+        // One fits: accepted.
+        var accepted = await client.PostAgentResultsAsync(new AgentResultsRequest("eu-west", [AgentResult("remote-only", "eu-west", "pass")]));
+        Assert.Equal(1, accepted.Accepted);
+    }
+
+    [Fact]
     public async Task Restart_KeepsResultsAndPhase_RetentionStaysBounded()
     {
         await using var target = await FlippingTarget.StartAsync();

@@ -43,6 +43,14 @@ internal static class CheckTestSupport
               - status: 200
         """;
 
+    /// <summary>A result as an agent reports it, started 5 ms ago.</summary>
+    public static CheckResultDto AgentResult(string check, string location, string outcome, string? reason = null)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        return new CheckResultDto(check, location, now.AddMilliseconds(-5), now, 0.042, outcome, reason ?? (outcome == "fail" ? "status 503" : null), null, 1, false,
+            [new CheckPhaseDto("connect", 0.001)], [new CheckAssertionDto("status == 200", outcome != "fail", false, "200", null)], []);
+    }
+
     public static async Task ApplyAsync(VigilClient client, params string[] documents)
     {
         var files = documents.Select((d, i) => new ApplyFileDto($"check-{i}.yaml", d)).ToList();
