@@ -122,6 +122,9 @@ public static class ReleaseEventKinds
 
     /// <summary>A webhook was delivered, or gave up after its retries.</summary>
     public const string Webhook = "webhook.delivery";
+
+    /// <summary>A webhook delivery was queued, with its body: a restart resumes a delivery queued but not yet ended.</summary>
+    public const string WebhookQueued = "webhook.queued";
 }
 
 /// <summary>Keeps releases and their timelines (state database).</summary>

@@ -18,10 +18,24 @@ namespace Vigil.Server.Verification;
 /// the delivery. The outcome (delivered, or given up with the last error) is recorded on the release's timeline under
 /// the webhook's name; URLs and secrets are never logged or recorded (a URL may hold a token).
 /// </summary>
+/// <remarks>
+/// Deliveries survive a restart: each queued delivery is first recorded on the timeline
+/// (<see cref="ReleaseEventKinds.WebhookQueued"/>, with its body), and at start the dispatcher resumes every delivery
+/// queued within <see cref="ResumeWindow"/> that has no outcome yet, for a webhook still configured and still wanting
+/// that verdict. The receiver sees the same body and idempotency key, so a delivery that did arrive before the restart
+/// but was not yet recorded is recognised as a repeat.
+/// </remarks>
 internal sealed partial class WebhookDispatcher : BackgroundService
 {
     /// <summary>The most deliveries in flight at once; the rest wait in the queue.</summary>
     public const int MaxConcurrentDeliveries = 8;
+
+    /// <summary>How old a queued delivery may be and still be resumed after a restart.</summary>
+    public static readonly TimeSpan ResumeWindow = TimeSpan.FromHours(1);
+
+    // Where a restart looks for deliveries to resume: the newest releases, and the timeline events of each.
+    private const int ResumeReleases = 200;
+    private const int ResumeEvents = 5000;
 
     private static readonly JsonSerializerOptions BodyJson = new(JsonSerializerDefaults.Web)
     {
@@ -35,6 +49,7 @@ internal sealed partial class WebhookDispatcher : BackgroundService
     private readonly HttpClient _http;
     private readonly Channel<Delivery> _queue;
     private readonly SemaphoreSlim _slots = new(MaxConcurrentDeliveries, MaxConcurrentDeliveries);
+    private readonly DateTimeOffset _startedAt;
 
     public WebhookDispatcher(VerificationOptions options, IServiceProvider services, TimeProvider time, ILogger<WebhookDispatcher> log)
     {
@@ -42,6 +57,7 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         _services = services;
         _time = time;
         _log = log;
+        _startedAt = time.GetUtcNow();
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
         {
             Timeout = Timeout.InfiniteTimeSpan, // each attempt has its own timeout on the host's clock
@@ -68,6 +84,10 @@ internal sealed partial class WebhookDispatcher : BackgroundService
                 LogQueueFull(_log, webhook.Name, release.Id);
                 _ = RecordAsync(delivery, delivered: false, attempts: 0, status: null, error: "the webhook queue is full", CancellationToken.None);
             }
+            else
+            {
+                _ = RecordQueuedAsync(delivery);
+            }
         }
     }
 
@@ -93,6 +113,7 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         var inFlight = new List<Task>();
         try
         {
+            await ResumeAsync(stoppingToken);
             await foreach (var delivery in _queue.Reader.ReadAllAsync(stoppingToken))
             {
                 await _slots.WaitAsync(stoppingToken);
@@ -102,7 +123,7 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: deliveries not yet made are lost with the process (the verdict stays on the timeline and API).
+            // Stopping: deliveries not yet made are resumed by the next start (their queued events are on the timelines).
         }
 
         await Task.WhenAll(inFlight);
@@ -262,7 +283,109 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         }
     }
 
+    // Records the delivery as queued, with its body, so that a restart can resume it.
+    private async Task RecordQueuedAsync(Delivery delivery)
+    {
+        var data = JsonSerializer.Serialize(new
+        {
+            webhook = delivery.Webhook.Name,
+            verdict = delivery.Verdict.ToString(),
+            idempotencyKey = delivery.IdempotencyKey,
+            outcome = "queued",
+            body = Encoding.UTF8.GetString(delivery.Body),
+        }, BodyJson);
+        try
+        {
+            var releases = _services.GetRequiredService<IReleaseStore>();
+            await releases.AppendEventAsync(
+                delivery.ReleaseId, _time.GetUtcNow(), ReleaseEventKinds.WebhookQueued, $"Webhook {delivery.Webhook.Name} queued ({delivery.Verdict})", null, data, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRecordFailed(_log, delivery.Webhook.Name, e);
+        }
+    }
+
+    // Queues again every delivery a previous run queued within ResumeWindow and never ended (delivered or given up).
+    private async Task ResumeAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Webhooks.Items.Count == 0)
+        {
+            return;
+        }
+
+        var resumed = 0;
+        try
+        {
+            var releases = _services.GetRequiredService<IReleaseStore>();
+            var since = _time.GetUtcNow() - ResumeWindow;
+            foreach (var release in await releases.ListAsync(new ReleaseQuery(Limit: ResumeReleases), cancellationToken))
+            {
+                var events = await releases.EventsAsync(release.Id, ResumeEvents, cancellationToken);
+                var ended = events.Where(e => e.Kind == ReleaseEventKinds.Webhook).Select(Parse).Where(d => d is not null)
+                    .Select(d => (d!.Value.Webhook, d.Value.IdempotencyKey)).ToHashSet();
+                foreach (var queued in events.Where(e => e.Kind == ReleaseEventKinds.WebhookQueued && e.At >= since && e.At < _startedAt))
+                {
+                    if (Parse(queued) is not { Body: { } body } saved || ended.Contains((saved.Webhook, saved.IdempotencyKey))
+                        || !Enum.TryParse<Verdict>(saved.Verdict, ignoreCase: false, out var verdict))
+                    {
+                        continue;
+                    }
+
+                    var webhook = _options.Webhooks.Items.FirstOrDefault(w => w.Name == saved.Webhook);
+                    if (webhook is null || !webhook.Wants(verdict.ToString().ToLowerInvariant()))
+                    {
+                        LogNotResumed(_log, saved.Webhook, release.Id);
+                        continue;
+                    }
+
+                    if (_queue.Writer.TryWrite(new Delivery(webhook, release.Id, saved.IdempotencyKey, verdict, Encoding.UTF8.GetBytes(body))))
+                    {
+                        ended.Add((saved.Webhook, saved.IdempotencyKey));
+                        resumed++;
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogResumeFailed(_log, e);
+        }
+
+        if (resumed > 0)
+        {
+            LogResumed(_log, resumed);
+        }
+    }
+
+    // The webhook, idempotency key, verdict and body of a webhook timeline event; null when its data does not read.
+    private static (string Webhook, string IdempotencyKey, string? Verdict, string? Body)? Parse(ReleaseEvent e)
+    {
+        try
+        {
+            return e.DataJson is not null && JsonSerializer.Deserialize<SavedDelivery>(e.DataJson, BodyJson) is { Webhook: { } webhook, IdempotencyKey: { } key } saved
+                ? (webhook, key, saved.Verdict, saved.Body)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private sealed record Delivery(WebhookOptions Webhook, string ReleaseId, string IdempotencyKey, Verdict Verdict, byte[] Body);
+
+    // What a webhook timeline event's data holds (queued events carry the body too).
+    private sealed record SavedDelivery(string? Webhook, string? Verdict, string? IdempotencyKey, string? Body);
+
+    [LoggerMessage(EventId = 4126, Level = LogLevel.Information, Message = "Webhooks: {Count} delivery(ies) queued before the restart and not yet made are resumed")]
+    private static partial void LogResumed(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4127, Level = LogLevel.Warning, Message = "Webhook {Webhook}: a delivery queued before the restart for release {ReleaseId} is not resumed: the webhook is no longer configured for that verdict")]
+    private static partial void LogNotResumed(ILogger logger, string webhook, string releaseId);
+
+    [LoggerMessage(EventId = 4128, Level = LogLevel.Error, Message = "Webhooks: reading the deliveries to resume failed")]
+    private static partial void LogResumeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4120, Level = LogLevel.Information, Message = "Webhook {Webhook} delivered for release {ReleaseId} (attempt {Attempts})")]
     private static partial void LogDelivered(ILogger logger, string webhook, string releaseId, int attempts);

@@ -46,9 +46,12 @@ public sealed class WebhookDispatcherTests : IAsyncLifetime
         await _listener.DisposeAsync();
     }
 
-    private async Task<(WebhookDispatcher Dispatcher, Release Release, VerificationRun Run)> StartAsync(params WebhookOptions[] webhooks)
+    private Task<(WebhookDispatcher Dispatcher, Release Release, VerificationRun Run)> StartAsync(params WebhookOptions[] webhooks) =>
+        StartAsync(TimeSpan.FromMilliseconds(50), webhooks);
+
+    private async Task<(WebhookDispatcher Dispatcher, Release Release, VerificationRun Run)> StartAsync(TimeSpan initialBackoff, params WebhookOptions[] webhooks)
     {
-        var options = new VerificationOptions { WebhookInitialBackoff = TimeSpan.FromMilliseconds(50), WebhookMaxAttempts = 4 };
+        var options = new VerificationOptions { WebhookInitialBackoff = initialBackoff, WebhookMaxAttempts = 4 };
         options.Webhooks.Items.AddRange(webhooks);
         var errors = new List<string>();
         options.Validate(errors);
@@ -72,18 +75,31 @@ public sealed class WebhookDispatcherTests : IAsyncLifetime
         return webhook;
     }
 
-    private async Task<ReleaseEvent> WaitForDeliveryEventAsync(string releaseId)
+    private Task<ReleaseEvent> WaitForDeliveryEventAsync(string releaseId, string? idempotencyKey = null) =>
+        WaitForEventAsync(releaseId, ReleaseEventKinds.Webhook, idempotencyKey);
+
+    private async Task<ReleaseEvent> WaitForEventAsync(string releaseId, string kind, string? idempotencyKey = null)
     {
         var deadline = TimeProvider.System.GetUtcNow().AddSeconds(15);
         while (true)
         {
             var events = await _releases.EventsAsync(releaseId, 100, CancellationToken.None);
-            if (events.FirstOrDefault(e => e.Kind == ReleaseEventKinds.Webhook) is { } found)
+            if (events.FirstOrDefault(e => e.Kind == kind && (idempotencyKey is null || e.DataJson!.Contains(idempotencyKey, StringComparison.Ordinal))) is { } found)
             {
                 return found;
             }
 
-            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "no webhook delivery was recorded within 15 seconds");
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"no {kind} event was recorded within 15 seconds");
+            await Task.Delay(20);
+        }
+    }
+
+    private async Task WaitForRequestsAsync(int count)
+    {
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(15);
+        while (_received.Count < count)
+        {
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"the receiver got {_received.Count} requests, not {count}, within 15 seconds");
             await Task.Delay(20);
         }
     }
@@ -138,6 +154,64 @@ public sealed class WebhookDispatcherTests : IAsyncLifetime
         var data = JsonDocument.Parse(recorded.DataJson!).RootElement;
         Assert.Equal(("gave_up", 1, "HTTP 400"), (data.GetProperty("outcome").GetString(), data.GetProperty("attempts").GetInt32(), data.GetProperty("error").GetString()));
         Assert.StartsWith("Webhook page gave up after 1 attempt(s)", recorded.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Restart_ResumesADeliveryQueuedButNotEnded_WithTheSameBodyAndIdempotencyKey_AndOnlyOnce()
+    {
+        // The receiver fails, and the dispatcher stops during its backoff: the delivery has no outcome yet.
+        _fixedStatus = 503;
+        var (first, release, run) = await StartAsync(TimeSpan.FromSeconds(30), Hook("rollback", "fail"));
+        first.Enqueue(release, run, Verdict.Fail, overridden: false);
+        var queued = await WaitForEventAsync(release.Id, ReleaseEventKinds.WebhookQueued);
+        await WaitForRequestsAsync(1);
+        await first.StopAsync(CancellationToken.None);
+        first.Dispose();
+        Assert.DoesNotContain(await _releases.EventsAsync(release.Id, 100, CancellationToken.None), e => e.Kind == ReleaseEventKinds.Webhook);
+        Assert.Equal("Webhook rollback queued (Fail)", queued.Message);
+        Assert.DoesNotContain("tok-rollback", queued.DataJson!, StringComparison.Ordinal);
+
+        // The next start finds it on the timeline and delivers it, as the same delivery.
+        _fixedStatus = 204;
+        var (second, _, _) = await StartAsync(TimeSpan.FromSeconds(30), Hook("rollback", "fail"), Hook("celebrate", "pass"));
+        var recorded = await WaitForDeliveryEventAsync(release.Id, "run_0123456789abcdef:fail");
+        await second.StopAsync(CancellationToken.None);
+        second.Dispose();
+        var requests = _received.ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.Equal("run_0123456789abcdef:fail", requests[1].Headers["Idempotency-Key"]);
+        Assert.Equal(requests[0].Body, requests[1].Body);
+        Assert.Equal("delivered", JsonDocument.Parse(recorded.DataJson!).RootElement.GetProperty("outcome").GetString());
+
+        // A third start resumes nothing: that delivery has its outcome. A new Pass delivery queued after the start is
+        // the only request (a resumed one would be queued, and sent, before it).
+        var (third, _, _) = await StartAsync(TimeSpan.FromSeconds(30), Hook("rollback", "fail"), Hook("celebrate", "pass"));
+        third.Enqueue(release, run with { Id = "run_fedcba9876543210" }, Verdict.Pass, overridden: false);
+        await WaitForDeliveryEventAsync(release.Id, "run_fedcba9876543210:pass");
+        await third.StopAsync(CancellationToken.None);
+        third.Dispose();
+        Assert.Equal(["run_0123456789abcdef:fail", "run_0123456789abcdef:fail", "run_fedcba9876543210:pass"], _received.Select(r => r.Headers["Idempotency-Key"]));
+    }
+
+    [Fact]
+    public async Task Restart_WebhookNoLongerConfigured_IsNotResumed()
+    {
+        _fixedStatus = 503;
+        var (first, release, run) = await StartAsync(TimeSpan.FromSeconds(30), Hook("rollback", "fail"));
+        first.Enqueue(release, run, Verdict.Fail, overridden: false);
+        await WaitForEventAsync(release.Id, ReleaseEventKinds.WebhookQueued);
+        await WaitForRequestsAsync(1);
+        await first.StopAsync(CancellationToken.None);
+        first.Dispose();
+
+        // "rollback" was removed from the configuration; "page" wants failures too but never had this delivery.
+        _fixedStatus = 204;
+        var (second, _, _) = await StartAsync(TimeSpan.FromSeconds(30), Hook("page", "fail"));
+        second.Enqueue(release, run with { Id = "run_fedcba9876543210" }, Verdict.Fail, overridden: false);
+        await WaitForDeliveryEventAsync(release.Id, "run_fedcba9876543210:fail");
+        await second.StopAsync(CancellationToken.None);
+        second.Dispose();
+        Assert.Equal(["run_0123456789abcdef:fail", "run_fedcba9876543210:fail"], _received.Select(r => r.Headers["Idempotency-Key"]));
     }
 
     [Fact]
