@@ -170,6 +170,45 @@ internal sealed partial class CheckResultProcessor
         return true;
     }
 
+    /// <summary>
+    /// Decides every check again as of now, as a result's arrival would: a location whose results went stale (an agent
+    /// gone silent, a local run stuck) changes the decision without any new result, and the change is logged, plotted
+    /// and put on release timelines like any other. Called periodically by the checks service.
+    /// </summary>
+    public void Redecide()
+    {
+        var now = _time.GetUtcNow();
+        var checks = _catalog.Current.Checks;
+        lock (_gate)
+        {
+            foreach (var (name, latest) in _latest)
+            {
+                if (!checks.TryGetValue(name, out var entry) || latest.Count == 0)
+                {
+                    continue;
+                }
+
+                var check = entry.Definition;
+                var decision = CheckQuorum.Decide(check, latest.Values, now);
+                _decisions.TryGetValue(name, out var previous);
+                if (previous?.Outcome == decision.Outcome)
+                {
+                    continue;
+                }
+
+                _decisions[name] = decision;
+                LogChange(check, previous?.Outcome, decision);
+                var transition = (decision.Outcome == CheckOutcome.Fail) != (previous?.Outcome == CheckOutcome.Fail)
+                    ? new CheckTransition(check, decision, previous?.Outcome, now)
+                    : null;
+                if (!_queue.Writer.TryWrite(new Work(check, null, false, decision.Outcome, now, transition)))
+                {
+                    Interlocked.Increment(ref _dropped);
+                }
+            }
+        }
+    }
+
     /// <summary>The newest result of each location of <paramref name="check"/> and its decision now, or null before any result.</summary>
     public (QuorumDecision Decision, IReadOnlyList<CheckResult> Latest)? StatusOf(CheckDefinition check)
     {
@@ -229,7 +268,10 @@ internal sealed partial class CheckResultProcessor
     {
         try
         {
-            await _store.AddAsync([.. batch.Select(w => w.Result)], cancellationToken).ConfigureAwait(false);
+            if (batch.Where(w => w.Result is not null).Select(w => w.Result!).ToList() is { Count: > 0 } results)
+            {
+                await _store.AddAsync(results, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -249,7 +291,7 @@ internal sealed partial class CheckResultProcessor
         var lastDecisionMs = _lastDecisionMs;
         foreach (var work in batch)
         {
-            if (work.Plot)
+            if (work.Plot && work.Result is not null)
             {
                 CheckSeries.AddResult(samples, work.Check, work.Result);
             }
@@ -330,7 +372,8 @@ internal sealed partial class CheckResultProcessor
         }
     }
 
-    private sealed record Work(CheckDefinition Check, CheckResult Result, bool Plot, CheckOutcome Outcome, DateTimeOffset DecidedAt, CheckTransition? Transition);
+    // A result to store (null for a decision made again without one), and the decision it led to.
+    private sealed record Work(CheckDefinition Check, CheckResult? Result, bool Plot, CheckOutcome Outcome, DateTimeOffset DecidedAt, CheckTransition? Transition);
 
     private static partial class Log
     {

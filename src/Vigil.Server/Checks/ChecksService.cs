@@ -6,9 +6,10 @@ namespace Vigil.Server.Checks;
 
 /// <summary>
 /// Runs checks on the server: loads the stored Check objects and re-reads them every
-/// <see cref="ChecksOptions.ReloadInterval"/>, seeds the latest results from the store, writes results as they come,
-/// and (unless <see cref="ChecksOptions.LocalLocation"/> is false) runs the checks assigned to location <c>local</c>
-/// with a <see cref="CheckScheduler"/>.
+/// <see cref="ChecksOptions.ReloadInterval"/> (deciding every check again then, so a silent location goes stale on its
+/// own), seeds the latest results from the store, writes results as they come, and (unless
+/// <see cref="ChecksOptions.LocalLocation"/> is false) runs the checks assigned to location <c>local</c> with a
+/// <see cref="CheckScheduler"/>.
 /// </summary>
 internal sealed partial class ChecksService(
     CheckCatalog catalog,
@@ -89,6 +90,9 @@ internal sealed partial class ChecksService(
                     {
                         await PruneDeletedAsync(stoppingToken).ConfigureAwait(false);
                     }
+
+                    // Staleness moves with the clock: a location that stopped reporting changes the decision on its own.
+                    processor.Redecide();
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

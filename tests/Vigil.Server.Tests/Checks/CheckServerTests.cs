@@ -171,6 +171,31 @@ public sealed class CheckServerTests
     }
 
     [Fact]
+    public async Task SilentLocation_GoesStaleWithoutANewResult_AndTheChangeIsLoggedAndPlotted()
+    {
+        await using var target = await FlippingTarget.StartAsync();
+        await using var vigil = await VigilServerProcess.StartAsync(environment: FastEnvironment());
+        using var client = new VigilClient(vigil.HttpAddress);
+        await ApplyAsync(client, HttpCheck("remote-only", target.HealthUrl, interval: "1s", locations: "[eu-west]"));
+        await WaitForAsync(() => client.ListChecksAsync(), r => r.Checks.Count == 1, "the check to load");
+
+        // One failing report, then the agent falls silent: after 3 intervals its result is stale and no longer counts.
+        await client.PostAgentResultsAsync(new AgentResultsRequest("eu-west", [AgentResult("remote-only", "eu-west", "fail", "connection refused")]));
+        await WaitForAsync(
+            () => Task.FromResult(vigil.Output), o => o.Contains("Check remote-only is failing (was unknown)", StringComparison.Ordinal), "the failure to be logged");
+        await WaitForAsync(
+            () => Task.FromResult(vigil.Output), o => o.Contains("Check remote-only is degraded (was fail): stale (not counted) in eu-west", StringComparison.Ordinal),
+            "the silent location to go stale without a new result");
+
+        // The quorum series follows: 0 while failing, then 1 (not failing) once the failure is stale.
+        var series = await WaitForAsync(
+            () => client.QueryAsync("vigil_check_quorum_success{check=\"remote-only\"}"),
+            r => r.Series.Count == 1 && r.Series[0].Points[^1].Value == "1",
+            "the quorum series to read 1");
+        Assert.Single(series.Series);
+    }
+
+    [Fact]
     public async Task Restart_KeepsResultsAndPhase_RetentionStaysBounded()
     {
         await using var target = await FlippingTarget.StartAsync();
