@@ -184,7 +184,7 @@ internal sealed partial class AnomalyRuleLoop(
         var unknown = closed - removed - changed;
         if (unknown > 0)
         {
-            Log.ClosedAtStart(logger, unknown, damaged ? "the saved state file could not be read" : "their series have no saved state");
+            Log.ClosedAtStart(logger, unknown, damaged ? "the saved state file could not be read" : "no saved state has them open");
         }
 
         if (changed > 0)

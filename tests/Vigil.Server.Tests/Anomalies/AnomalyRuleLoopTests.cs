@@ -221,7 +221,7 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
 
         Assert.Equal(
             [
-                "Anomalies: 1 event(s) left open by the previous run closed at start: their series have no saved state",
+                "Anomalies: 1 event(s) left open by the previous run closed at start: no saved state has them open",
                 "Anomalies: 1 event(s) left open by the previous run closed at start: their watch's query changed",
                 "Anomalies: 1 event(s) left open by the previous run closed at start: their watch was removed",
                 "Anomalies: 1 event(s) left open by the previous run closed at their series' last evaluation: no evaluation for more than 3 evaluation intervals",
@@ -265,7 +265,7 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
         var second = Loop(new AnomaliesOptions { Defaults = false, CloseAfter = 3, ReplayWindow = TimeSpan.FromSeconds(30) }, log, ("queue-depth", query));
         await second.RestoreAsync(CancellationToken.None);
         Assert.False((await _events.GetAsync(opened.Id, CancellationToken.None))!.Open);
-        Assert.Equal(["Anomalies: 1 event(s) left open by the previous run closed at start: their series have no saved state"], log.Messages);
+        Assert.Equal(["Anomalies: 1 event(s) left open by the previous run closed at start: no saved state has them open"], log.Messages);
         await StepAsync(second, depth, 101);
         Assert.Equal(points + 1, Assert.Single(Assert.Single(second.Status).Series).Points); // the detector resumed
 
