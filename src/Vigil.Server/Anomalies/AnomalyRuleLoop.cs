@@ -48,7 +48,7 @@ internal sealed partial class AnomalyRuleLoop(
     private volatile IReadOnlyList<WatchStatus> _status = [];
     private volatile int _leftOut;
     private string? _lastLeftOut;
-    private Dictionary<string, AnomalyDetectorState> _restored = new(StringComparer.Ordinal);
+    private Dictionary<string, SavedDetector> _restored = new(StringComparer.Ordinal);
     private DateTimeOffset _lastSave;
 
     /// <summary>Every watch as of the last evaluation, by name.</summary>
@@ -63,20 +63,6 @@ internal sealed partial class AnomalyRuleLoop(
         {
             Log.Disabled(logger);
             return;
-        }
-
-        try
-        {
-            // Detectors start fresh, so an event left open by the previous run cannot be closed by it: close it now.
-            var closed = await events.CloseAllOpenAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
-            if (closed > 0)
-            {
-                Log.ClosedAtStart(logger, closed);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.StoreFailed(logger, ex);
         }
 
         await RestoreAsync(stoppingToken).ConfigureAwait(false);
@@ -104,20 +90,117 @@ internal sealed partial class AnomalyRuleLoop(
         await SaveStateAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Reads the saved detector states; each resumes when its watch and series are first seen.</summary>
+    /// <summary>
+    /// Reads the saved detector and tracker states (each resumes when its watch and series are first seen) and settles
+    /// the events the previous run left open: see <see cref="SettleOpenEventsAsync"/>.
+    /// </summary>
     internal async Task RestoreAsync(CancellationToken cancellationToken)
     {
-        _restored = await stateFile.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var saved = await stateFile.LoadAsync(cancellationToken).ConfigureAwait(false);
+        _restored = saved.States;
         _lastSave = time.GetUtcNow();
+        try
+        {
+            await SettleOpenEventsAsync(saved.Damaged, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // What is open is unknown: no restored tracker carries an event on.
+            foreach (var (key, state) in _restored.ToList())
+            {
+                _restored[key] = state with { Tracker = null };
+            }
+
+            Log.StoreFailed(logger, ex);
+        }
     }
 
-    /// <summary>Saves every detector's state (see <see cref="AnomalyStateFile"/>); logs and swallows failures.</summary>
+    /// <summary>Saves every detector's and tracker's state (see <see cref="AnomalyStateFile"/>); logs and swallows failures.</summary>
     internal async Task SaveStateAsync()
     {
         _lastSave = time.GetUtcNow();
         var saved = _watches.Values.SelectMany(w => w.Series.Values.Select(s => new SavedDetector(
-            AnomalyStateFile.Key(w.Loaded.Watch, s.Key), s.Detector.State))).ToList();
+            AnomalyStateFile.Key(w.Loaded.Watch, s.Key), s.Detector.State, s.Tracker.IsOpen ? s.Tracker.State : null))).ToList();
         await stateFile.SaveAsync(saved).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// At start, decides what becomes of the events the previous run left open. An event carries on (same id, closed
+    /// later by the usual rule) when its series' saved tracker has it open, the store still has it open, its watch is
+    /// loaded with the same query, and the series was last evaluated no more than <see cref="AnomaliesOptions.CloseAfter"/>
+    /// evaluation intervals ago. After a longer gap it closes at that last evaluation (whether the anomaly lasted through
+    /// the gap is unknown; a series still anomalous opens a new event). Every other open event (no saved state, a
+    /// damaged file, a changed query, a removed watch) closes now. The log says how many and why.
+    /// </summary>
+    private async Task SettleOpenEventsAsync(bool damaged, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var current = (await LoadWatchesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(w => w.Watch.Name, w => w.Watch, StringComparer.Ordinal);
+        var gap = options.EvaluationInterval * options.CloseAfter;
+        var keep = new List<long>();
+        var (removed, changed, lapsed) = (0, 0, 0);
+        foreach (var (key, saved) in _restored.ToList())
+        {
+            if (saved.Tracker is not { Open: true, EventId: { } id } tracker)
+            {
+                continue;
+            }
+
+            // Carries no event on unless every check below passes.
+            _restored[key] = saved with { Tracker = null };
+            var name = key[..Math.Max(0, key.IndexOf('\n', StringComparison.Ordinal))];
+            var anomaly = await events.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (anomaly is not { Open: true } || anomaly.Watch != name)
+            {
+                continue;
+            }
+
+            if (!current.TryGetValue(name, out var watch))
+            {
+                removed++;
+            }
+            else if (!key.StartsWith(AnomalyStateFile.Key(watch, string.Empty), StringComparison.Ordinal))
+            {
+                changed++;
+            }
+            else if (now - DateTimeOffset.FromUnixTimeMilliseconds(saved.State.LastTimestampMs) > gap)
+            {
+                await events.CloseAsync(id, DateTimeOffset.FromUnixTimeMilliseconds(saved.State.LastTimestampMs), tracker.PeakScore, cancellationToken).ConfigureAwait(false);
+                lapsed++;
+            }
+            else
+            {
+                _restored[key] = saved;
+                keep.Add(id);
+            }
+        }
+
+        var closed = await events.CloseAllOpenExceptAsync(now, keep, cancellationToken).ConfigureAwait(false);
+        if (keep.Count > 0)
+        {
+            Log.CarriedOn(logger, keep.Count);
+        }
+
+        var unknown = closed - removed - changed;
+        if (unknown > 0)
+        {
+            Log.ClosedAtStart(logger, unknown, damaged ? "the saved state file could not be read" : "no saved state has them open");
+        }
+
+        if (changed > 0)
+        {
+            Log.ClosedAtStart(logger, changed, "their watch's query changed");
+        }
+
+        if (removed > 0)
+        {
+            Log.ClosedAtStart(logger, removed, "their watch was removed");
+        }
+
+        if (lapsed > 0)
+        {
+            Log.ClosedAfterGap(logger, lapsed, options.CloseAfter);
+        }
     }
 
     /// <summary>One evaluation of every watch at the current time.</summary>
@@ -206,11 +289,13 @@ internal sealed partial class AnomalyRuleLoop(
             w.Loaded,
             w.Error,
             [.. w.Series.Values.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new SeriesStatus(
-                s.Labels, s.Points, s.EvaluatedAt, s.Value, s.Score, s.Expected, s.Spread, s.OpenEventId))]))];
+                s.Labels, s.Points, s.EvaluatedAt, s.Value, s.Score, s.Expected, s.Spread, s.Tracker.EventId))]))];
     }
 
     private async Task TrackAsync(WatchState state, SeriesState series, double score, double value, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // The tracker forgets both when the event closes.
+        var (openId, peak) = (series.Tracker.EventId, series.Tracker.PeakScore);
         switch (series.Tracker.Observe(score))
         {
             case AnomalyTransition.Opened:
@@ -219,7 +304,7 @@ internal sealed partial class AnomalyRuleLoop(
                 try
                 {
                     anomaly = await events.AddAsync(anomaly, cancellationToken).ConfigureAwait(false);
-                    series.OpenEventId = anomaly.Id;
+                    series.Tracker.EventId = anomaly.Id;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -230,12 +315,11 @@ internal sealed partial class AnomalyRuleLoop(
                 await releaseLink.AppendAsync(anomaly, cancellationToken).ConfigureAwait(false);
                 break;
             case AnomalyTransition.Closed:
-                if (series.OpenEventId is { } id)
+                if (openId is { } id)
                 {
-                    series.OpenEventId = null;
                     try
                     {
-                        await events.CloseAsync(id, now, series.PeakScore, cancellationToken).ConfigureAwait(false);
+                        await events.CloseAsync(id, now, peak, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
@@ -246,11 +330,6 @@ internal sealed partial class AnomalyRuleLoop(
                 break;
             default:
                 break;
-        }
-
-        if (series.Tracker.IsOpen)
-        {
-            series.PeakScore = series.Tracker.PeakScore;
         }
     }
 
@@ -333,10 +412,10 @@ internal sealed partial class AnomalyRuleLoop(
         var scoreLabels = LabelSet.From(all.Select(l => new Label(l.Key, l.Value))
             .Append(new Label("watch", state.Loaded.Watch.Name))
             .Append(new Label(LabelSet.MetricNameLabel, ScoreSeries)));
-        var detector = _restored.Remove(AnomalyStateFile.Key(state.Loaded.Watch, key.ToString()), out var restored)
-            ? new AnomalyDetector(AnomalyDetectorOptions.Default, restored)
-            : new AnomalyDetector();
-        series = new SeriesState(key.ToString(), all, scoreLabels, detector, new AnomalyEventTracker(AnomalyDetector.DefaultThreshold, options.CloseAfter))
+        _restored.Remove(AnomalyStateFile.Key(state.Loaded.Watch, key.ToString()), out var saved);
+        var detector = saved is null ? new AnomalyDetector() : new AnomalyDetector(AnomalyDetectorOptions.Default, saved.State);
+        var tracker = new AnomalyEventTracker(AnomalyDetector.DefaultThreshold, options.CloseAfter, saved?.Tracker ?? AnomalyEventTrackerState.Closed);
+        series = new SeriesState(key.ToString(), all, scoreLabels, detector, tracker)
         {
             Points = detector.State.Count,
         };
@@ -458,10 +537,6 @@ internal sealed partial class AnomalyRuleLoop(
         public double Expected { get; set; }
 
         public double Spread { get; set; }
-
-        public double PeakScore { get; set; }
-
-        public long? OpenEventId { get; set; }
     }
 
     private static partial class Log
@@ -469,8 +544,14 @@ internal sealed partial class AnomalyRuleLoop(
         [LoggerMessage(EventId = 9300, Level = LogLevel.Information, Message = "Anomaly detection is disabled (anomalies.enabled: false)")]
         public static partial void Disabled(ILogger logger);
 
-        [LoggerMessage(EventId = 9301, Level = LogLevel.Information, Message = "Anomalies: {Count} event(s) left open by the previous run closed (detectors start fresh)")]
-        public static partial void ClosedAtStart(ILogger logger, int count);
+        [LoggerMessage(EventId = 9301, Level = LogLevel.Information, Message = "Anomalies: {Count} event(s) left open by the previous run closed at start: {Reason}")]
+        public static partial void ClosedAtStart(ILogger logger, int count, string reason);
+
+        [LoggerMessage(EventId = 9310, Level = LogLevel.Information, Message = "Anomalies: {Count} event(s) left open by the previous run carry on (their series' detector and tracker states were restored)")]
+        public static partial void CarriedOn(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 9311, Level = LogLevel.Information, Message = "Anomalies: {Count} event(s) left open by the previous run closed at their series' last evaluation: no evaluation for more than {CloseAfter} evaluation intervals")]
+        public static partial void ClosedAfterGap(ILogger logger, int count, int closeAfter);
 
         [LoggerMessage(EventId = 9302, Level = LogLevel.Warning, Message = "Anomalies: cannot read or write the store")]
         public static partial void StoreFailed(ILogger logger, Exception exception);

@@ -5,13 +5,19 @@ using Vigil.Core.Anomalies.Watching;
 
 namespace Vigil.Server.Anomalies;
 
-/// <summary>One detector's saved state: which watch (name and query) and series it belongs to.</summary>
-internal sealed record SavedDetector(string Key, AnomalyDetectorState State);
+/// <summary>
+/// One series' saved state: which watch (name and query) and series it belongs to, its detector's state and its event
+/// tracker's (null in files written before trackers were saved: no event open).
+/// </summary>
+internal sealed record SavedDetector(string Key, AnomalyDetectorState State, AnomalyEventTrackerState? Tracker = null);
+
+/// <summary>What <see cref="AnomalyStateFile.LoadAsync"/> read: the saved states by key, and whether the file was damaged.</summary>
+internal sealed record SavedStates(Dictionary<string, SavedDetector> States, bool Damaged);
 
 /// <summary>
-/// Detector states saved across restarts in <c>&lt;data&gt;/anomaly-detectors.json.gz</c> (gzip-compressed JSON, written to
-/// a temporary file and renamed). A detector resumes only for the same watch name, query and series; a damaged file is
-/// renamed to <c>.damaged</c> and the detectors start afresh (the replay warms them).
+/// Detector and event tracker states saved across restarts in <c>&lt;data&gt;/anomaly-detectors.json.gz</c> (gzip-compressed
+/// JSON, written to a temporary file and renamed). A detector resumes only for the same watch name, query and series; a
+/// damaged file is renamed to <c>.damaged</c> and the detectors start afresh (the replay warms them).
 /// </summary>
 internal sealed partial class AnomalyStateFile(string? path, ILogger<AnomalyStateFile> logger)
 {
@@ -24,13 +30,13 @@ internal sealed partial class AnomalyStateFile(string? path, ILogger<AnomalyStat
     /// <summary>The key of a series of a watch: name, query and series labels (a changed query starts afresh).</summary>
     public static string Key(AnomalyWatch watch, string seriesKey) => $"{watch.Name}\n{watch.Query}\n{seriesKey}";
 
-    /// <summary>The saved states by key; empty when there is no file (or no path: saving is off).</summary>
-    public async Task<Dictionary<string, AnomalyDetectorState>> LoadAsync(CancellationToken cancellationToken)
+    /// <summary>The saved states by key; empty when there is no file (or no path: saving is off) or it is damaged.</summary>
+    public async Task<SavedStates> LoadAsync(CancellationToken cancellationToken)
     {
-        var states = new Dictionary<string, AnomalyDetectorState>(StringComparer.Ordinal);
+        var states = new Dictionary<string, SavedDetector>(StringComparer.Ordinal);
         if (path is null || !File.Exists(path))
         {
-            return states;
+            return new SavedStates(states, Damaged: false);
         }
 
         try
@@ -40,10 +46,11 @@ internal sealed partial class AnomalyStateFile(string? path, ILogger<AnomalyStat
             var saved = await JsonSerializer.DeserializeAsync<List<SavedDetector>>(gzip, Json, cancellationToken).ConfigureAwait(false) ?? [];
             foreach (var s in saved.Where(s => s.Key is not null && s.State is not null))
             {
-                states[s.Key] = s.State;
+                states[s.Key] = s;
             }
 
             Log.Loaded(logger, states.Count, path);
+            return new SavedStates(states, Damaged: false);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or JsonException or UnauthorizedAccessException)
         {
@@ -58,9 +65,8 @@ internal sealed partial class AnomalyStateFile(string? path, ILogger<AnomalyStat
             }
 
             states.Clear();
+            return new SavedStates(states, Damaged: true);
         }
-
-        return states;
     }
 
     /// <summary>Writes the states (temporary file, then rename); logs and swallows failures.</summary>

@@ -100,6 +100,19 @@ public sealed class SqliteAnomalyEventStore : IAnomalyEventStore
     }
 
     /// <inheritdoc />
+    public async Task<int> CloseAllOpenExceptAsync(DateTimeOffset endedAt, IReadOnlyCollection<long> keep, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        await using var connection = await _state.OpenConnectionAsync(cancellationToken);
+        await using var update = connection.CreateCommand();
+        // One JSON array parameter, so any number of ids binds (SQLite caps bound parameters).
+        update.CommandText = "UPDATE anomaly_events SET ended_at = $ended WHERE ended_at IS NULL AND id NOT IN (SELECT value FROM json_each($keep))";
+        update.Parameters.AddWithValue("$ended", StateTime.Format(endedAt));
+        update.Parameters.AddWithValue("$keep", JsonSerializer.Serialize(keep));
+        return await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<AnomalyEvent?> GetAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await _state.OpenConnectionAsync(cancellationToken);

@@ -1,3 +1,6 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -151,6 +154,154 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
         Assert.InRange(Assert.Single(Assert.Single(third.Status).Series).Points, 1, 3); // the live point and at most two replayed
     }
 
+    [Fact]
+    public async Task OpenEvent_CarriesOnAfterRestart_WithItsId_AndClosesByTheUsualRule()
+    {
+        var depth = LabelSet.From(("__name__", "queue_depth"), ("service_name", "shop"));
+        const string query = "max by (service_name) (queue_depth)";
+        var first = Loop(new AnomaliesOptions { Defaults = false, CloseAfter = 3 }, ("queue-depth", query));
+        var opened = Assert.Single(await OpenEventsAsync(first, depth, 1));
+        await first.SaveStateAsync();
+
+        // Down for one more evaluation interval: two intervals since the last evaluation, within closeAfter (3).
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var log = new ListLogger(LogLevel.Information);
+        var second = Loop(new AnomaliesOptions { Defaults = false, CloseAfter = 3 }, log, ("queue-depth", query));
+        await second.RestoreAsync(CancellationToken.None);
+        Assert.True((await _events.GetAsync(opened.Id, CancellationToken.None))!.Open);
+        Assert.Contains("Anomalies: 1 event(s) left open by the previous run carry on (their series' detector and tracker states were restored)", log.Messages);
+        Assert.DoesNotContain(log.Messages, m => m.Contains("closed", StringComparison.Ordinal));
+
+        await StepAsync(second, depth, 400);
+        Assert.Equal(opened.Id, Assert.Single(Assert.Single(second.Status).Series).OpenEventId);
+        Assert.Single(await _events.ListAsync(new AnomalyEventQuery(), CancellationToken.None)); // no second event for the same episode
+
+        var random = new Random(Seed);
+        for (var i = 0; i < 40 && (await _events.GetAsync(opened.Id, CancellationToken.None))!.Open; i++)
+        {
+            await StepAsync(second, depth, 100 + (random.NextDouble() * 10) - 5);
+        }
+
+        var closed = (await _events.GetAsync(opened.Id, CancellationToken.None))!;
+        Assert.Equal(_time.GetUtcNow().AddSeconds(-30), closed.EndedAt); // by the evaluation that made it three below
+        Assert.Null(Assert.Single(Assert.Single(second.Status).Series).OpenEventId);
+        Assert.Single(await _events.ListAsync(new AnomalyEventQuery(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task OpenEvents_ThatCannotCarryOn_CloseAtStart_SayingWhy()
+    {
+        var depth = LabelSet.From(("__name__", "queue_depth"), ("service_name", "shop"));
+        var first = Loop(
+            new AnomaliesOptions { Defaults = false, CloseAfter = 3 },
+            ("kept", "max by (service_name) (queue_depth)"),
+            ("changed", "sum by (service_name) (queue_depth)"),
+            ("removed", "min by (service_name) (queue_depth)"));
+        var opened = (await OpenEventsAsync(first, depth, 3)).ToDictionary(e => e.Watch);
+        var lastEvaluation = _time.GetUtcNow().AddSeconds(-30);
+        await first.SaveStateAsync();
+        var unsaved = await _events.AddAsync(opened["kept"] with { Id = 0, Watch = "gone" }, CancellationToken.None);
+
+        // Down for five minutes (ten intervals, more than closeAfter): "kept" closes at its last evaluation, the rest now.
+        _time.Advance(TimeSpan.FromMinutes(5));
+        var log = new ListLogger(LogLevel.Information);
+        var second = Loop(
+            new AnomaliesOptions { Defaults = false, CloseAfter = 3 },
+            log,
+            ("kept", "max by (service_name) (queue_depth)"),
+            ("changed", "sum by (service_name) (queue_depth) * 2"));
+        await second.RestoreAsync(CancellationToken.None);
+
+        Assert.Empty(await _events.ListAsync(new AnomalyEventQuery(OpenOnly: true), CancellationToken.None));
+        Assert.Equal(lastEvaluation, (await _events.GetAsync(opened["kept"].Id, CancellationToken.None))!.EndedAt);
+        foreach (var id in new[] { opened["changed"].Id, opened["removed"].Id, unsaved.Id })
+        {
+            Assert.Equal(_time.GetUtcNow(), (await _events.GetAsync(id, CancellationToken.None))!.EndedAt);
+        }
+
+        Assert.Equal(
+            [
+                "Anomalies: 1 event(s) left open by the previous run closed at start: no saved state has them open",
+                "Anomalies: 1 event(s) left open by the previous run closed at start: their watch's query changed",
+                "Anomalies: 1 event(s) left open by the previous run closed at start: their watch was removed",
+                "Anomalies: 1 event(s) left open by the previous run closed at their series' last evaluation: no evaluation for more than 3 evaluation intervals",
+            ],
+            log.Messages);
+
+        // The tracker of "kept" starts closed: the first evaluation does not continue the closed event.
+        await StepAsync(second, depth, 101);
+        Assert.DoesNotContain(Assert.Single(second.Status, w => w.Loaded.Watch.Name == "kept").Series, s => s.OpenEventId == opened["kept"].Id);
+    }
+
+    [Fact]
+    public async Task StateFileWithoutTrackers_LoadsAsNoOpenEvent_DamagedFileClosesEverythingSayingSo()
+    {
+        var depth = LabelSet.From(("__name__", "queue_depth"), ("service_name", "shop"));
+        const string query = "max by (service_name) (queue_depth)";
+        var first = Loop(new AnomaliesOptions { Defaults = false, CloseAfter = 3 }, ("queue-depth", query));
+        var opened = Assert.Single(await OpenEventsAsync(first, depth, 1));
+        var points = Assert.Single(Assert.Single(first.Status).Series).Points;
+        await first.SaveStateAsync();
+
+        // A file written before trackers were saved: the same detectors, no "Tracker" property.
+        var path = Path.Combine(_directory, AnomalyStateFile.FileName);
+        JsonArray saved;
+        await using (var read = new GZipStream(File.OpenRead(path), CompressionMode.Decompress))
+        {
+            saved = (await JsonNode.ParseAsync(read))!.AsArray();
+        }
+
+        foreach (var detector in saved)
+        {
+            Assert.True(detector!.AsObject().Remove("Tracker"));
+        }
+
+        await using (var write = new GZipStream(File.Create(path), CompressionLevel.Fastest))
+        {
+            await JsonSerializer.SerializeAsync(write, saved);
+        }
+
+        var log = new ListLogger(LogLevel.Information);
+        var second = Loop(new AnomaliesOptions { Defaults = false, CloseAfter = 3, ReplayWindow = TimeSpan.FromSeconds(30) }, log, ("queue-depth", query));
+        await second.RestoreAsync(CancellationToken.None);
+        Assert.False((await _events.GetAsync(opened.Id, CancellationToken.None))!.Open);
+        Assert.Equal(["Anomalies: 1 event(s) left open by the previous run closed at start: no saved state has them open"], log.Messages);
+        await StepAsync(second, depth, 101);
+        Assert.Equal(points + 1, Assert.Single(Assert.Single(second.Status).Series).Points); // the detector resumed
+
+        // A damaged file: every open event closes, and the log says the file could not be read.
+        var open = await _events.AddAsync(opened with { Id = 0 }, CancellationToken.None);
+        var count = (await _events.ListAsync(new AnomalyEventQuery(OpenOnly: true), CancellationToken.None)).Count;
+        await File.WriteAllTextAsync(path, "not gzip");
+        var third = Loop(new AnomaliesOptions { Defaults = false, CloseAfter = 3 }, log, ("queue-depth", query));
+        await third.RestoreAsync(CancellationToken.None);
+        Assert.False((await _events.GetAsync(open.Id, CancellationToken.None))!.Open);
+        Assert.Empty(await _events.ListAsync(new AnomalyEventQuery(OpenOnly: true), CancellationToken.None));
+        Assert.Equal($"Anomalies: {count} event(s) left open by the previous run closed at start: the saved state file could not be read", log.Messages[^1]);
+        Assert.True(File.Exists(path + ".damaged"));
+    }
+
+    // Steps a warm series (300 points of history, replayed) up to 400 until every watch has an open event; returns them.
+    private async Task<IReadOnlyList<AnomalyEvent>> OpenEventsAsync(AnomalyRuleLoop loop, LabelSet labels, int watches)
+    {
+        output.WriteLine($"seed {Seed}");
+        var random = new Random(Seed);
+        for (var i = 300; i > 0; i--)
+        {
+            _series.Add(labels, _time.GetUtcNow().AddSeconds(-30 * i), 100 + (random.NextDouble() * 10) - 5);
+        }
+
+        IReadOnlyList<AnomalyEvent> opened = [];
+        for (var i = 0; i < 5 && opened.Count < watches; i++)
+        {
+            await StepAsync(loop, labels, 400);
+            opened = await _events.ListAsync(new AnomalyEventQuery(OpenOnly: true), CancellationToken.None);
+        }
+
+        Assert.Equal(watches, opened.Count);
+        return opened;
+    }
+
     private async Task StepAsync(AnomalyRuleLoop loop, LabelSet labels, double value)
     {
         _series.Add(labels, _time.GetUtcNow(), value);
@@ -180,15 +331,15 @@ public sealed class AnomalyRuleLoopTests(ITestOutputHelper output) : IAsyncLifet
             logger);
     }
 
-    // Keeps warnings and errors as formatted text.
-    private sealed class ListLogger : ILogger<AnomalyRuleLoop>
+    // Keeps messages from a level (warnings and errors unless told) as formatted text.
+    private sealed class ListLogger(LogLevel minimum = LogLevel.Warning) : ILogger<AnomalyRuleLoop>
     {
         public List<string> Messages { get; } = [];
 
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -35,9 +35,11 @@ public sealed class AnomalyServerTests(ITestOutputHelper output)
     {
         output.WriteLine($"seed {Seed}");
         var random = new Random(Seed);
+        // closeAfter 300: the event stays open through the checks and the restart below, however slow the machine.
         await using var vigil = await VigilServerProcess.StartAsync(environment: FastEnvironment(
             ("VIGIL__ANOMALIES__EVALUATIONINTERVAL", "1s"),
             ("VIGIL__ANOMALIES__DEFAULTS", "false"),
+            ("VIGIL__ANOMALIES__CLOSEAFTER", "300"),
             ("VIGIL__ANOMALIES__REPLAYWINDOW", "1h")));
         using var client = new VigilClient(vigil.HttpAddress);
         using var http = new HttpClient { BaseAddress = vigil.OtlpHttpAddress };
@@ -99,21 +101,95 @@ public sealed class AnomalyServerTests(ITestOutputHelper output)
         Assert.Contains("queue-depth", text, StringComparison.Ordinal);
         Assert.Contains("queue depth of shop in prod is 400", text, StringComparison.Ordinal);
 
-        // A restart resumes the detector from the state saved at shutdown, even with a replay window too short to warm it.
+        // A restart resumes the detector from the state saved at shutdown, even with a replay window too short to warm
+        // it, and the open event carries on with its id.
         var points = (await client.ListAnomalyWatchesAsync()).Watches.Single(w => w.Name == "queue-depth").Series[0].Points;
         Assert.Equal(0, await vigil.StopAsync(TimeSpan.FromSeconds(20)));
         await using var restarted = await VigilServerProcess.StartAsync(vigil.DataDirectory, environment: FastEnvironment(
             ("VIGIL__ANOMALIES__EVALUATIONINTERVAL", "1s"),
             ("VIGIL__ANOMALIES__DEFAULTS", "false"),
+            ("VIGIL__ANOMALIES__CLOSEAFTER", "300"),
             ("VIGIL__ANOMALIES__REPLAYWINDOW", "1s")));
         using var again = new VigilClient(restarted.HttpAddress);
-        await WaitForAsync(
+        var resumed = await WaitForAsync(
             () => again.ListAnomalyWatchesAsync(),
             w => w.Watches.Any(x => x.Name == "queue-depth" && x.Series.Count == 1 && x.Series[0].Points > points),
             $"the detector to resume past {points} points");
         Assert.Contains("detector state(s) resumed from", restarted.Output, StringComparison.Ordinal);
-        var reopened = await again.GetAnomalyAsync(anomaly.Id);
-        Assert.False(reopened.Open); // closed at start: the open/close tracker is not saved
+        Assert.Equal(anomaly.Id, resumed.Watches.Single(x => x.Name == "queue-depth").Series[0].OpenEventId);
+        var carriedOn = Assert.Single((await again.ListAnomaliesAsync(watch: "queue-depth")).Events);
+        Assert.Equal((anomaly.Id, true, anomaly.StartedAt), (carriedOn.Id, carriedOn.Open, carriedOn.StartedAt));
+    }
+
+    [Fact]
+    public async Task RestartWhileEventsAreOpen_UnchangedWatchsEventCarriesOnWithItsId_RemovedWatchsEventClosesAtStart()
+    {
+        output.WriteLine($"seed {Seed}");
+        var random = new Random(Seed);
+
+        // A first run only takes 15 minutes of history, so the watches below are first seen, and replayed, by the second.
+        await using var first = await VigilServerProcess.StartAsync(environment: FastEnvironment(("VIGIL__ANOMALIES__DEFAULTS", "false")));
+        using (var http = new HttpClient { BaseAddress = first.OtlpHttpAddress })
+        {
+            var now = TimeProvider.System.GetUtcNow();
+            await SendAsync(http, [.. Enumerable.Range(0, 900).Select(i => (now.AddSeconds(i - 900), 100 + (random.NextDouble() * 10) - 5))]);
+        }
+
+        Assert.Equal(0, await first.StopAsync(TimeSpan.FromSeconds(20)));
+
+        // Two watches from the configuration; closeAfter 300 keeps their events open through the restart.
+        static Dictionary<string, string> Settings(bool withMin) => FastEnvironment([
+            ("VIGIL__ANOMALIES__EVALUATIONINTERVAL", "1s"),
+            ("VIGIL__ANOMALIES__DEFAULTS", "false"),
+            ("VIGIL__ANOMALIES__CLOSEAFTER", "300"),
+            ("VIGIL__ANOMALIES__REPLAYWINDOW", "1h"),
+            ("VIGIL__ANOMALIES__WATCHES__0__NAME", "queue-max"),
+            ("VIGIL__ANOMALIES__WATCHES__0__QUERY", "max(shop_queue_depth)"),
+            .. withMin ? new[] { ("VIGIL__ANOMALIES__WATCHES__1__NAME", "queue-min"), ("VIGIL__ANOMALIES__WATCHES__1__QUERY", "min(shop_queue_depth)") } : [],
+        ]);
+        await using var second = await VigilServerProcess.StartAsync(first.DataDirectory, environment: Settings(withMin: true));
+        using var client = new VigilClient(second.HttpAddress);
+        await WaitForAsync(
+            () => client.ListAnomalyWatchesAsync(),
+            w => w.Watches.Count == 2 && w.Watches.All(x => x.Series.Count == 1 && x.Series[0].Points >= AnomalySeriesDto.WarmUpPoints),
+            "both watches to replay their history past the warm-up");
+        using (var http = new HttpClient { BaseAddress = second.OtlpHttpAddress })
+        {
+            var deadline = TimeProvider.System.GetUtcNow().AddSeconds(40);
+            while (TimeProvider.System.GetUtcNow() < deadline && (await client.ListAnomaliesAsync(open: true)).Events.Count < 2)
+            {
+                await SendAsync(http, [(TimeProvider.System.GetUtcNow(), 400)]);
+                await Task.Delay(250);
+            }
+        }
+
+        var open = (await client.ListAnomaliesAsync(open: true)).Events;
+        var max = Assert.Single(open, e => e.Watch == "queue-max");
+        var min = Assert.Single(open, e => e.Watch == "queue-min");
+        Assert.Equal(0, await second.StopAsync(TimeSpan.FromSeconds(20)));
+
+        // queue-min is gone from the configuration while the server is down.
+        await using var third = await VigilServerProcess.StartAsync(first.DataDirectory, environment: Settings(withMin: false));
+        using var again = new VigilClient(third.HttpAddress);
+        await WaitForAsync(
+            () => again.ListAnomalyWatchesAsync(),
+            w => w.Watches.Any(x => x.Name == "queue-max" && x.Series.Count == 1 && x.Series[0].EvaluatedAt is not null),
+            "queue-max to be evaluated after the restart");
+        var carriedOn = await again.GetAnomalyAsync(max.Id);
+        Assert.True(carriedOn.Open);
+        Assert.Equal(max.StartedAt, carriedOn.StartedAt);
+        Assert.Equal(max.Id, Assert.Single((await again.ListAnomaliesAsync(watch: "queue-max")).Events).Id); // no second event
+        Assert.Equal(max.Id, Assert.Single((await again.ListAnomaliesAsync(open: true)).Events).Id);
+        var closed = await again.GetAnomalyAsync(min.Id);
+        Assert.False(closed.Open);
+        Assert.True(closed.EndedAt > min.StartedAt, $"ended {closed.EndedAt:O}, started {min.StartedAt:O}");
+        Assert.Contains("1 event(s) left open by the previous run carry on", third.Output, StringComparison.Ordinal);
+        Assert.Contains("1 event(s) left open by the previous run closed at start: their watch was removed", third.Output, StringComparison.Ordinal);
+
+        var (code, text, error) = await VigilServerProcess.RunCliAsync("anomalies", "list", "--server", third.HttpAddress.ToString(), "--open", "--output", "json");
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(text);
+        Assert.Equal(max.Id, Assert.Single(json.RootElement.GetProperty("events").EnumerateArray()).GetProperty("id").GetInt64());
     }
 
     [Fact]

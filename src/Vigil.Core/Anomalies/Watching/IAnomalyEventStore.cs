@@ -17,8 +17,14 @@ public interface IAnomalyEventStore
     /// <summary>Closes event <paramref name="id"/> at <paramref name="endedAt"/> with its peak score; false when it is unknown.</summary>
     Task<bool> CloseAsync(long id, DateTimeOffset endedAt, double peakScore, CancellationToken cancellationToken);
 
-    /// <summary>Closes every open event (at server start: detectors start fresh, so no open event goes on).</summary>
+    /// <summary>Closes every open event at <paramref name="endedAt"/>; returns how many.</summary>
     Task<int> CloseAllOpenAsync(DateTimeOffset endedAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Closes every open event at <paramref name="endedAt"/> except those in <paramref name="keep"/> (at server start:
+    /// the events whose series carry on); returns how many closed.
+    /// </summary>
+    Task<int> CloseAllOpenExceptAsync(DateTimeOffset endedAt, IReadOnlyCollection<long> keep, CancellationToken cancellationToken);
 
     /// <summary>One event, or null.</summary>
     Task<AnomalyEvent?> GetAsync(long id, CancellationToken cancellationToken);
