@@ -147,19 +147,7 @@ internal sealed partial class CheckResultProcessor
                     _lastSampleMs[(check.Name, result.Location)] = sampleMs;
                 }
 
-                CheckTransition? transition = null;
-                var decision = CheckQuorum.Decide(check, latest.Values, now);
-                _decisions.TryGetValue(check.Name, out var previous);
-                _decisions[check.Name] = decision;
-                if (previous?.Outcome != decision.Outcome)
-                {
-                    LogChange(check, previous?.Outcome, decision);
-                    if ((decision.Outcome == CheckOutcome.Fail) != (previous?.Outcome == CheckOutcome.Fail))
-                    {
-                        transition = new CheckTransition(check, decision, previous?.Outcome, now);
-                    }
-                }
-
+                var (decision, _, transition) = DecideLocked(check, latest, now);
                 if (!_queue.Writer.TryWrite(new Work(check, result, plot, decision.Outcome, now, transition)))
                 {
                     Interlocked.Increment(ref _dropped);
@@ -189,24 +177,31 @@ internal sealed partial class CheckResultProcessor
                 }
 
                 var check = entry.Definition;
-                var decision = CheckQuorum.Decide(check, latest.Values, now);
-                _decisions.TryGetValue(name, out var previous);
-                if (previous?.Outcome == decision.Outcome)
-                {
-                    continue;
-                }
-
-                _decisions[name] = decision;
-                LogChange(check, previous?.Outcome, decision);
-                var transition = (decision.Outcome == CheckOutcome.Fail) != (previous?.Outcome == CheckOutcome.Fail)
-                    ? new CheckTransition(check, decision, previous?.Outcome, now)
-                    : null;
-                if (!_queue.Writer.TryWrite(new Work(check, null, false, decision.Outcome, now, transition)))
+                var (decision, changed, transition) = DecideLocked(check, latest, now);
+                if (changed && !_queue.Writer.TryWrite(new Work(check, null, false, decision.Outcome, now, transition)))
                 {
                     Interlocked.Increment(ref _dropped);
                 }
             }
         }
+    }
+
+    // Decides the check again from its latest results (the caller holds _gate) and keeps the decision; a change of
+    // outcome is logged, and a move into or out of Fail is the transition release timelines get.
+    private (QuorumDecision Decision, bool Changed, CheckTransition? Transition) DecideLocked(
+        CheckDefinition check, Dictionary<string, CheckResult> latest, DateTimeOffset now)
+    {
+        var decision = CheckQuorum.Decide(check, latest.Values, now);
+        _decisions.TryGetValue(check.Name, out var previous);
+        _decisions[check.Name] = decision;
+        if (previous?.Outcome == decision.Outcome)
+        {
+            return (decision, false, null);
+        }
+
+        LogChange(check, previous?.Outcome, decision);
+        var failFlip = (decision.Outcome == CheckOutcome.Fail) != (previous?.Outcome == CheckOutcome.Fail);
+        return (decision, true, failFlip ? new CheckTransition(check, decision, previous?.Outcome, now) : null);
     }
 
     /// <summary>The newest result of each location of <paramref name="check"/> and its decision now, or null before any result.</summary>
