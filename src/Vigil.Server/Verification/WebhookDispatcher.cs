@@ -263,16 +263,7 @@ internal sealed partial class WebhookDispatcher : BackgroundService
             status,
             error,
         }, BodyJson);
-        try
-        {
-            var releases = _services.GetRequiredService<IReleaseStore>();
-            await releases.AppendEventAsync(delivery.ReleaseId, _time.GetUtcNow(), ReleaseEventKinds.Webhook, message, null, data, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogRecordFailed(_log, name, e);
-        }
-
+        await AppendEventAsync(delivery, ReleaseEventKinds.Webhook, message, data, cancellationToken);
         if (delivered)
         {
             LogDelivered(_log, name, delivery.ReleaseId, attempts);
@@ -294,11 +285,16 @@ internal sealed partial class WebhookDispatcher : BackgroundService
             outcome = "queued",
             body = Encoding.UTF8.GetString(delivery.Body),
         }, BodyJson);
+        await AppendEventAsync(delivery, ReleaseEventKinds.WebhookQueued, $"Webhook {delivery.Webhook.Name} queued ({delivery.Verdict})", data, CancellationToken.None);
+    }
+
+    // Writes a delivery's event on its release's timeline; a failure to write is logged, never thrown.
+    private async Task AppendEventAsync(Delivery delivery, string kind, string message, string data, CancellationToken cancellationToken)
+    {
         try
         {
             var releases = _services.GetRequiredService<IReleaseStore>();
-            await releases.AppendEventAsync(
-                delivery.ReleaseId, _time.GetUtcNow(), ReleaseEventKinds.WebhookQueued, $"Webhook {delivery.Webhook.Name} queued ({delivery.Verdict})", null, data, CancellationToken.None);
+            await releases.AppendEventAsync(delivery.ReleaseId, _time.GetUtcNow(), kind, message, null, data, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
