@@ -162,7 +162,7 @@ internal static class DriftCli
             }
         }
 
-        start.ArgumentList.Add(VigilServerProcess.VigilDll);
+        start.ArgumentList.Add(nobody && !OperatingSystem.IsWindows() ? await ReadableCopyAsync() : VigilServerProcess.VigilDll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -180,6 +180,56 @@ internal static class DriftCli
         using var timeout = new CancellationTokenSource(Timeout);
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>
+    /// The built CLI copied once into a folder every user can read: the checkout may sit under a folder only its owner
+    /// can enter (as <c>mktemp -d</c> makes), where <c>nobody</c> could not load <c>vigil.dll</c>.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static Task<string> ReadableCopyAsync()
+    {
+        lock (ReadableCopyGate)
+        {
+            return _readableCopy ??= Task.Run(CopyForEveryone);
+        }
+    }
+
+    private static readonly Lock ReadableCopyGate = new();
+    private static Task<string>? _readableCopy;
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string CopyForEveryone()
+    {
+        var source = Path.GetDirectoryName(VigilServerProcess.VigilDll)!;
+        var target = Path.Combine(Path.GetTempPath(), "vigil-cli-for-nobody-" + Guid.NewGuid().ToString("N"));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(target, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a leftover temp folder must not fail the run.
+            }
+        };
+        const UnixFileMode Readable = (UnixFileMode)0x1ED; // rwxr-xr-x
+        foreach (var directory in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories).Prepend(source))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, directory));
+            Directory.CreateDirectory(copy);
+            File.SetUnixFileMode(copy, Readable);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, Readable);
+        }
+
+        return Path.Combine(target, Path.GetFileName(VigilServerProcess.VigilDll));
     }
 }
 
